@@ -1,0 +1,61 @@
+/**
+ * Typed errors and the exit codes they map to. Deeper modules throw one of these with a sentence a
+ * user can act on; src/main.ts is the only place that turns them into an exit code.
+ */
+
+export const ExitCode = {
+  Ok: 0,
+  /** A rollback started and did not reach its target; the message says what state it left. */
+  RollbackFailed: 1,
+  /** Bad flags, values, dates or files. Nothing was changed. */
+  Usage: 2,
+  /** The registry or Marathon cannot be reached or refuses the credentials. Nothing was changed by us. */
+  Unavailable: 3,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class RollbackError extends Error {
+  abstract readonly exitCode: ExitCode;
+  /** What the user can do about it, appended to the one-line message. */
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad flags or flag values: exit 2. */
+export class UsageError extends RollbackError {
+  readonly exitCode = ExitCode.Usage;
+}
+
+/** Input that is well-formed as flags but wrong as data: a catalog, a journal, a date with no images. Exit 2. */
+export class InputError extends RollbackError {
+  readonly exitCode = ExitCode.Usage;
+}
+
+/** A remote system cannot be reached, keeps failing, or answered something we cannot use. Exit 3. */
+export class UnavailableError extends RollbackError {
+  readonly exitCode = ExitCode.Unavailable;
+}
+
+/** A remote system refused our credentials (401/403). Exit 3. */
+export class AuthError extends RollbackError {
+  readonly exitCode = ExitCode.Unavailable;
+}
+
+/** A rollback was attempted and did not finish on target. Exit 1. */
+export class RollbackFailedError extends RollbackError {
+  readonly exitCode = ExitCode.RollbackFailed;
+}
+
+/** A bug in this tool. Exit 1, with the stack on stderr so it can be reported. */
+export class InternalError extends RollbackError {
+  readonly exitCode = ExitCode.RollbackFailed;
+}
+
+export function isRollbackError(err: unknown): err is RollbackError {
+  return err instanceof RollbackError;
+}

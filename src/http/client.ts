@@ -1,0 +1,58 @@
+import axios, { type AxiosInstance } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors';
+
+export interface TlsOptions {
+  /** Explicit opt-out of certificate verification (--insecure). */
+  insecure?: boolean;
+  /** Extra CA bundle (PEM) trusted on top of the system's (--ca-file). */
+  caFile?: string;
+}
+
+export interface HttpClientOptions {
+  baseURL?: string;
+  tls?: TlsOptions;
+  timeoutMs?: number;
+  /** Sockets per host; matches the request concurrency so keep-alive connections are reused. */
+  maxSockets?: number;
+  userAgent?: string;
+}
+
+/**
+ * One axios instance with keep-alive agents. Status codes are never thrown (validateStatus accepts
+ * all): each client maps statuses to typed errors itself. Redirects are followed by axios's
+ * follow-redirects, which drops Authorization when the host changes.
+ */
+export function createHttpClient(options: HttpClientOptions = {}): AxiosInstance {
+  const sockets = options.maxSockets ?? 8;
+  let ca: Buffer | undefined;
+  if (options.tls?.caFile) {
+    try {
+      ca = readFileSync(options.tls.caFile);
+    } catch (err) {
+      throw new UsageError(`cannot read --ca-file ${options.tls.caFile}: ${(err as Error).message}`);
+    }
+  }
+  const httpsAgent = new https.Agent({
+    keepAlive: true,
+    maxSockets: sockets,
+    rejectUnauthorized: !options.tls?.insecure,
+    // Node replaces the default roots when `ca` is set, so add ours to them.
+    ...(ca ? { ca: [...tls.rootCertificates, ca.toString('utf8')] } : {}),
+  });
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  return axios.create({
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs ?? 30_000,
+    httpAgent,
+    httpsAgent,
+    // Proxies come from HTTP(S)_PROXY through axios's own proxy-from-env support.
+    maxRedirects: 5,
+    validateStatus: () => true,
+    headers: { 'User-Agent': options.userAgent ?? 'rollback' },
+    transitional: { clarifyTimeoutError: true },
+  });
+}

@@ -1,0 +1,42 @@
+import { CommanderError } from 'commander';
+import { buildProgram } from './cli';
+import { processContext, type CommandContext } from './commands/context';
+import { ExitCode, isRollbackError } from './errors';
+import { redact } from './util/secrets';
+
+/**
+ * The only catch-all: every failure becomes one line on stderr and a documented exit code.
+ */
+export async function main(argv: string[], ctx: CommandContext = processContext()): Promise<number> {
+  let code: number = ExitCode.Ok;
+  const program = buildProgram(ctx, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    return report(err, ctx);
+  }
+}
+
+export function report(err: unknown, ctx: Pick<CommandContext, 'stderr'>): number {
+  if (err instanceof CommanderError) {
+    // Commander already printed its message; --help and --version end here too.
+    return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  }
+  if (isRollbackError(err)) {
+    const hint = err.hint ? ` (${err.hint})` : '';
+    ctx.stderr.write(redact(`rollback: ${err.message}${hint}`).replace(/\n/g, ' ') + '\n');
+    return err.exitCode;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  ctx.stderr.write(redact(`rollback: internal error: ${e.message}\n${e.stack ?? ''}\n`));
+  ctx.stderr.write('rollback: this is a bug in rollback; please report it with the lines above.\n');
+  return ExitCode.RollbackFailed;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    // exitCode, not exit(): piped stdout (Jenkins) must be flushed before the process ends.
+    process.exitCode = code;
+  });
+}
