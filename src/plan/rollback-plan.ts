@@ -1,0 +1,193 @@
+import type { Catalog, CatalogImage } from './catalog';
+import { imageAt } from './snapshot';
+import { InputError } from '../errors';
+import { isImageOf, withTag } from '../marathon/image';
+
+/**
+ * What `run` will do, decided from data alone: the catalog, the chosen day and the apps found in
+ * the Marathon group. No I/O here, so every tricky case (a service that did not change, two images
+ * on one day, time zones, missing repositories, apps already on target) is tested with plain data.
+ */
+
+export const PLAN_FORMAT = 'rollback-plan';
+export const PLAN_VERSION = 1;
+export const PLAN_FILE = 'rollback-plan.json';
+
+export type Choice = 'of-that-day' | 'earlier' | 'missing';
+
+export interface ImageSelection {
+  repository: string;
+  choice: Choice;
+  /** The image to deploy; absent when the repository has no image on or before the day. */
+  image?: CatalogImage;
+  /** In words: `image of that day`, `newest earlier image from 2026-11-25`, or why it stays. */
+  reason: string;
+  /** For `earlier`: the day the image was built (the gap is filled from there). */
+  filledFrom?: string;
+}
+
+/** An app as discovered in Marathon: its id and its Docker image (absent for non-Docker apps). */
+export interface DiscoveredApp {
+  id: string;
+  image?: string;
+}
+
+export type AppAction = 'deploy' | 'no-op' | 'stays';
+
+export interface AppPlan {
+  id: string;
+  from: string;
+  to: string;
+  /** deploy: image changes; no-op: already on target; stays: no target (--allow-missing). */
+  action: AppAction;
+}
+
+export interface ServicePlan {
+  repository: string;
+  /** Short name for summaries (`api` for `shop/api`, the full name when two would collide). */
+  service: string;
+  choice: Choice;
+  reason: string;
+  filledFrom?: string;
+  target?: CatalogImage;
+  apps: AppPlan[];
+}
+
+export interface RollbackPlan {
+  format: typeof PLAN_FORMAT;
+  version: typeof PLAN_VERSION;
+  date: string;
+  timeZone: string;
+  group: string;
+  environment: string;
+  registry: string;
+  pinDigest: boolean;
+  services: ServicePlan[];
+}
+
+export interface SelectOptions {
+  allowMissing?: boolean;
+}
+
+/**
+ * The snapshot rule for every repository of the catalog. A repository without an image on or
+ * before the day stops the run (naming it) unless the user allowed it to stay as it is.
+ */
+export function selectImages(catalog: Catalog, date: string, options: SelectOptions = {}): ImageSelection[] {
+  const selections = catalog.repositories.map((repo): ImageSelection => {
+    const choice = imageAt(repo.images, date, catalog.timeZone);
+    switch (choice.kind) {
+      case 'of-that-day':
+        return {
+          repository: repo.name,
+          choice: 'of-that-day',
+          image: choice.image,
+          reason: 'image of that day',
+        };
+      case 'earlier':
+        return {
+          repository: repo.name,
+          choice: 'earlier',
+          image: choice.image,
+          reason: `newest earlier image from ${choice.day}`,
+          filledFrom: choice.day,
+        };
+      case 'none':
+        return {
+          repository: repo.name,
+          choice: 'missing',
+          reason: `no image on or before ${date}; stays as it is (--allow-missing)`,
+        };
+    }
+  });
+  const missing = catalog.repositories.filter((_, i) => selections[i]!.choice === 'missing');
+  if (missing.length > 0 && !options.allowMissing) {
+    const names = missing.map((r) =>
+      r.undated.length > 0 ? `${r.name} (${r.undated.length} undated image(s) not counted)` : r.name,
+    );
+    throw new InputError(
+      `no image on or before ${date} (${catalog.timeZone}) for ${names.join(', ')}; nothing was changed`,
+      { hint: 'pick a later date, or pass --allow-missing to leave these services as they are' },
+    );
+  }
+  return selections;
+}
+
+/** `api` for `shop/api`, unless another repository of the catalog also ends in `api`. */
+const lastSegment = (name: string) => name.slice(name.lastIndexOf('/') + 1);
+
+export function serviceNames(repositories: readonly string[]): Map<string, string> {
+  const last = lastSegment;
+  const counts = new Map<string, number>();
+  for (const r of repositories) counts.set(last(r), (counts.get(last(r)) ?? 0) + 1);
+  return new Map(repositories.map((r) => [r, counts.get(last(r))! > 1 ? r : last(r)]));
+}
+
+export interface PlanOptions extends SelectOptions {
+  group: string;
+  pinDigest?: boolean;
+}
+
+/**
+ * The plan per service: which apps run the repository, the image each runs now, the image it
+ * gets and why. A repository with no app in the group is an error: the rollback would otherwise
+ * leave that service on the bad release without anyone noticing.
+ */
+export function planRollback(
+  catalog: Catalog,
+  date: string,
+  apps: readonly DiscoveredApp[],
+  options: PlanOptions,
+): RollbackPlan {
+  const selections = selectImages(catalog, date, options);
+  const names = serviceNames(selections.map((s) => s.repository));
+  const services: ServicePlan[] = [];
+  const withoutApp: string[] = [];
+  for (const selection of selections) {
+    const matching = apps
+      .filter((app) => app.image !== undefined && isImageOf(app.image, selection.repository))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    if (matching.length === 0) withoutApp.push(selection.repository);
+    services.push({
+      repository: selection.repository,
+      service: names.get(selection.repository)!,
+      choice: selection.choice,
+      reason: selection.reason,
+      ...(selection.filledFrom ? { filledFrom: selection.filledFrom } : {}),
+      ...(selection.image ? { target: selection.image } : {}),
+      apps: matching.map((app) => planApp(app.id, app.image!, selection.image, options.pinDigest ?? false)),
+    });
+  }
+  if (withoutApp.length > 0) {
+    throw new InputError(
+      `no app under ${options.group} runs an image of ${withoutApp.join(', ')}; nothing was changed`,
+      {
+        hint: 'check --group, or create rollback.json with `rollback get` for the repositories of this group',
+      },
+    );
+  }
+  return {
+    format: PLAN_FORMAT,
+    version: PLAN_VERSION,
+    date,
+    timeZone: catalog.timeZone,
+    group: options.group,
+    environment: catalog.environment,
+    registry: catalog.registry,
+    pinDigest: options.pinDigest ?? false,
+    services,
+  };
+}
+
+function planApp(id: string, from: string, target: CatalogImage | undefined, pinDigest: boolean): AppPlan {
+  if (!target) return { id, from, to: from, action: 'stays' };
+  const to = withTag(from, target.tag, pinDigest ? target.digest : undefined);
+  return { id, from, to, action: to === from ? 'no-op' : 'deploy' };
+}
+
+/** Every app the rollback will change, in plan order. */
+export function appsToDeploy(plan: RollbackPlan): Array<AppPlan & { service: ServicePlan }> {
+  return plan.services.flatMap((service) =>
+    service.apps.filter((a) => a.action === 'deploy').map((a) => ({ ...a, service })),
+  );
+}
