@@ -1,0 +1,123 @@
+import { DcosAuth } from './dcos-auth';
+import { EmulatorServer, type RecordedRequest } from './server';
+import { MarathonState, type Scenario } from './state';
+
+/**
+ * A Marathon (or a DC/OS cluster with Marathon) on loopback, behaving like the real API in everything
+ * the rollback tool touches, as documented in ../shared/reference/marathon-api.md. Used by the tests,
+ * the demo and `rollback sandbox`.
+ */
+
+export interface MarathonEmulatorOptions {
+  /** 'marathon' (default): API at `${url}/v2/...`, optional HTTP Basic.
+   *  'dcos': a DC/OS cluster: Marathon at `${url}/service/marathon/v2/...`, login at `${url}/acs/api/v1/auth/login`,
+   *  every Marathon request needs `Authorization: token=<JWT>` (else 401 text/html + WWW-Authenticate: acsjwt). */
+  mode?: 'marathon' | 'dcos';
+  /** plain mode: require HTTP Basic with these credentials (401 otherwise). */
+  basic?: { user: string; password: string };
+  /** dcos mode: users that may log in with {uid, password}. */
+  users?: Record<string, string>;
+  /** dcos mode: service accounts {uid: publicKeyPem}; login with {uid, token: RS256 JWT {uid, exp}} signed by the private key. */
+  serviceAccounts?: Record<string, string>;
+  /** dcos mode: lifetime of the tokens the emulated IAM issues (default five days, as DC/OS Open Source). */
+  tokenLifetimeMs?: number;
+  /** How long an emulated deployment takes until its new tasks are healthy (default 1500 ms). */
+  deploymentMs?: number;
+  host?: string; // default 127.0.0.1, never anything but loopback
+  port?: number; // default 0 (free port)
+}
+
+export type RecordedMarathonRequest = RecordedRequest;
+
+export interface MarathonEmulator {
+  /** Base URL to hand to `--marathon` (plain) or `--dcos` (dcos mode). */
+  url: string;
+  /** Where the Marathon API lives: url (plain) or url + '/service/marathon' (dcos). */
+  marathonUrl: string;
+  /** Seed an app directly, as if deployed long ago and healthy (no deployment). Assigns version/versionInfo. */
+  addApp(app: Record<string, unknown>): void;
+  /** The current stored definition + status of an app as GET /v2/apps/{id} would show it (undefined if absent). */
+  getApp(id: string): Record<string, unknown> | undefined;
+  listApps(): Array<Record<string, unknown>>;
+  /** Running deployments as GET /v2/deployments shows them. */
+  deployments(): Array<Record<string, unknown>>;
+  /** Scenario: the next deployment(s) touching this app never become healthy ('hang': stays in /v2/deployments
+   *  forever until cancelled/forced; 'fail': the deployment disappears but the new tasks keep failing,
+   *  lastTaskFailure set). `times` default 1. */
+  failNextDeployment(appId: string, mode: 'hang' | 'fail', times?: number): void;
+  /** Scenario: start a deployment on the app that never finishes, so the next PUT gets 409 with its id. Returns the deployment id. */
+  lockApp(appId: string): string;
+  setDeploymentMs(ms: number): void;
+  /** Every HTTP request received (method, path incl. query, headers, raw body), for assertions. */
+  requests: Array<{
+    method: string;
+    path: string;
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }>;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const FIVE_DAYS_MS = 5 * 24 * 3600 * 1000;
+
+export async function startMarathonEmulator(
+  options: MarathonEmulatorOptions = {},
+): Promise<MarathonEmulator> {
+  const mode = options.mode ?? 'marathon';
+  const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK.has(host)) throw new Error(`The Marathon emulator listens on loopback only, not on ${host}`);
+  if (mode === 'marathon' && (options.users || options.serviceAccounts)) {
+    throw new Error('users and serviceAccounts need mode "dcos"');
+  }
+  if (mode === 'dcos' && options.basic) throw new Error('basic needs mode "marathon" (DC/OS uses tokens)');
+
+  let server: EmulatorServer | undefined;
+  const state = new MarathonState({
+    deploymentMs: options.deploymentMs ?? 1500,
+    onEvent: (event) => server?.broadcast(event),
+  });
+  const auth =
+    mode === 'dcos'
+      ? new DcosAuth({
+          users: options.users ?? {},
+          serviceAccounts: options.serviceAccounts ?? {},
+          tokenLifetimeMs: options.tokenLifetimeMs ?? FIVE_DAYS_MS,
+        })
+      : undefined;
+  const requests: RecordedRequest[] = [];
+  server = new EmulatorServer({
+    mode,
+    basic: options.basic,
+    auth,
+    state,
+    requests,
+    host,
+    port: options.port ?? 0,
+  });
+  const url = await server.listen();
+  const all = new Set(['counts', 'deployments', 'tasks', 'lastTaskFailure']);
+
+  return {
+    url,
+    marathonUrl: mode === 'dcos' ? `${url}/service/marathon` : url,
+    requests,
+    addApp: (app) => {
+      state.seed(app);
+    },
+    getApp: (id) => state.appInfo(absolute(id), all),
+    listApps: () => state.listApps({}, all),
+    deployments: () => state.deploymentList(),
+    failNextDeployment: (appId, failMode: Scenario, times = 1) => state.failNext(appId, failMode, times),
+    lockApp: (appId) => state.lock(appId),
+    setDeploymentMs: (ms) => state.setDeploymentMs(ms),
+    close: async () => {
+      state.close();
+      await server.close();
+    },
+  };
+}
+
+function absolute(id: string): string {
+  return `/${id.split('/').filter(Boolean).join('/')}`;
+}

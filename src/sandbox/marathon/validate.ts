@@ -1,0 +1,260 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import rawSchema from './schema/AppDefinition.1.7.json';
+
+/**
+ * Checks app definitions the way Marathon's API does, as far as a client can tell: against Marathon's
+ * own JSON Schema (releases/1.7), plus the few API rules the schema does not express. The reply is a
+ * Marathon error body (§8 of the reference sheet), so a client meets the same 422s it would meet live.
+ */
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export interface ErrorDetail {
+  path: string;
+  errors: string[];
+}
+
+export interface MarathonErrorBody {
+  message: string;
+  details?: ErrorDetail[] | string;
+}
+
+export type CheckResult = { ok: true; app: JsonObject } | { ok: false; body: MarathonErrorBody };
+
+// Marathon's own id rule (state/PathId.scala); the schema's `pathType` is looser.
+const SEGMENT =
+  /^(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$|^(\.|\.\.)$/;
+const SEGMENT_TEXT =
+  '^(([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])\\.)*([a-z0-9]|[a-z0-9][a-z0-9\\-]*[a-z0-9])|(\\.|\\.\\.)$';
+const RESERVED_LAST_SEGMENTS = new Set(['restart', 'tasks', 'versions', '.', '..']);
+const CMD_ARGS_CONTAINER = "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.";
+
+/**
+ * The schema as shipped has defects that ajv's strict mode rightly reports (see schema/README.md).
+ * They are repaired here, in memory, so that strict mode stays on for everything else.
+ */
+function repairedSchema(): Record<string, unknown> {
+  const schema = structuredClone(rawSchema) as unknown as {
+    properties: Record<string, Record<string, unknown>>;
+  };
+  const props = schema.properties;
+  const executorResources = props['executorResources']!;
+  executorResources['properties'] = {
+    cpus: executorResources['cpus'],
+    mem: executorResources['mem'],
+    disk: executorResources['disk'],
+  };
+  delete executorResources['cpus'];
+  delete executorResources['mem'];
+  delete executorResources['disk'];
+  const hcItems = props['healthChecks']!['items'] as { properties: Record<string, Record<string, unknown>> };
+  const command = hcItems.properties['command']!;
+  Object.assign(command, command['items']);
+  delete command['items'];
+  const residency = (props['residency']!['properties'] as Record<string, Record<string, unknown>>) ?? {};
+  for (const field of Object.values(residency)) delete field['additionalProperties'];
+  // The unversioned "http://json-schema.org/schema#" is draft-04 in practice; nothing in the file needs a
+  // draft-04-only keyword, so ajv's default draft-07 vocabulary reads it the same way.
+  delete (schema as Record<string, unknown>)['$schema'];
+  return schema as unknown as Record<string, unknown>;
+}
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (compiled) return compiled;
+  const ajv = new Ajv({
+    allErrors: true,
+    // Marathon ignores keys it does not know (issue #1631, forward compatibility), at every level; the
+    // schema says `additionalProperties: false`. Removing them is exactly "ignored".
+    removeAdditional: true,
+    strict: true,
+    // `not: {allOf: [{required: [cmd]}, {required: [args]}]}` is the draft-04 idiom for "not both".
+    strictRequired: false,
+    // constraints are [field, operator] or [field, operator, value]: a tuple with an optional third item.
+    strictTuples: false,
+  });
+  ajv.addFormat('date-time', isTimestamp);
+  compiled = ajv.compile(repairedSchema());
+  return compiled;
+}
+
+/** ISO-8601 with an offset, as Marathon's Timestamp parser accepts. */
+export function isTimestamp(value: string): boolean {
+  return (
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(value) &&
+    !Number.isNaN(Date.parse(value))
+  );
+}
+
+/** Marathon reads `null` as "absent" for every optional field (and its own schema tests strip them too). */
+export function withoutNulls(value: Json): Json {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value !== null && typeof value === 'object') {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) if (v !== null) out[k] = withoutNulls(v);
+    return out;
+  }
+  return value;
+}
+
+/** `/healthChecks/0/portIndex` → `/healthChecks(0)/portIndex` (M:Validation `allViolations`). */
+function marathonPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').slice(1);
+  if (extra !== undefined) parts.push(extra);
+  let out = '';
+  for (const part of parts)
+    out += /^\d+$/.test(part) ? `(${part})` : `/${part.replace(/~1/g, '/').replace(/~0/g, '~')}`;
+  return out === '' ? '/' : out;
+}
+
+function playTypeError(err: ErrorObject): string {
+  const expected = String((err.params as { type?: string }).type);
+  if (expected === 'integer')
+    return typeof err.data === 'number' ? 'error.expected.int' : 'error.expected.jsnumber';
+  return `error.expected.js${expected}`;
+}
+
+type Classified = { kind: 'json' | 'validation'; path: string; message: string };
+
+function classify(err: ErrorObject): Classified | undefined {
+  const params = err.params as Record<string, unknown>;
+  switch (err.keyword) {
+    case 'type':
+      return { kind: 'json', path: marathonPath(err.instancePath), message: playTypeError(err) };
+    case 'required':
+      return {
+        kind: 'json',
+        path: marathonPath(err.instancePath, String(params['missingProperty'])),
+        message: 'error.path.missing',
+      };
+    case 'enum':
+      return { kind: 'json', path: marathonPath(err.instancePath), message: 'error.unknown.enum.literal' };
+    case 'maximum':
+      return {
+        kind: 'validation',
+        path: marathonPath(err.instancePath),
+        message: `is greater than ${String(params['limit'])}`,
+      };
+    case 'minimum':
+      return {
+        kind: 'validation',
+        path: marathonPath(err.instancePath),
+        message: `is less than ${String(params['limit'])}`,
+      };
+    case 'minLength':
+      return {
+        kind: 'validation',
+        path: marathonPath(err.instancePath),
+        message:
+          params['limit'] === 1
+            ? 'must not be empty'
+            : `must have at least ${String(params['limit'])} characters`,
+      };
+    case 'minItems':
+      return {
+        kind: 'validation',
+        path: marathonPath(err.instancePath),
+        message: `must have at least ${String(params['limit'])} items`,
+      };
+    case 'uniqueItems':
+      return { kind: 'validation', path: marathonPath(err.instancePath), message: 'must be unique' };
+    case 'pattern':
+      return {
+        kind: 'validation',
+        path: marathonPath(err.instancePath),
+        message: `must fully match regular expression '${String(params['pattern'])}'`,
+      };
+    case 'not':
+      if (err.instancePath === '') return { kind: 'validation', path: '/', message: CMD_ARGS_CONTAINER };
+      return {
+        kind: 'validation',
+        path: marathonPath(err.instancePath),
+        message: err.message ?? 'is not valid',
+      };
+    case 'oneOf':
+    case 'anyOf':
+      // The branch errors say more; the summary adds nothing a client can act on.
+      return undefined;
+    default:
+      return {
+        kind: 'validation',
+        path: marathonPath(err.instancePath),
+        message: err.message ?? 'is not valid',
+      };
+  }
+}
+
+function grouped(items: Classified[]): ErrorDetail[] {
+  const byPath = new Map<string, string[]>();
+  for (const item of items) {
+    const list = byPath.get(item.path) ?? [];
+    if (!list.includes(item.message)) list.push(item.message);
+    byPath.set(item.path, list);
+  }
+  return [...byPath].map(([path, errors]) => ({ path, errors }));
+}
+
+export function invalid(path: string, message: string): MarathonErrorBody {
+  return { message: 'Object is not valid', details: [{ path, errors: [message] }] };
+}
+
+export function idViolation(id: string): string | undefined {
+  const segments = id.replace(/^\//, '').split('/');
+  for (const segment of segments) {
+    if (!SEGMENT.test(segment)) return `must fully match regular expression '${SEGMENT_TEXT}'`;
+  }
+  const last = segments[segments.length - 1]!;
+  if (RESERVED_LAST_SEGMENTS.has(last)) return `must not end with '${last}'`;
+  return undefined;
+}
+
+function hasImageContainer(app: JsonObject): boolean {
+  const container = app['container'];
+  if (
+    container === undefined ||
+    container === null ||
+    typeof container !== 'object' ||
+    Array.isArray(container)
+  )
+    return false;
+  const type = (container['type'] as string | undefined) ?? 'DOCKER';
+  if (container['docker'] !== undefined) return type === 'DOCKER' || type === 'MESOS';
+  return container['appc'] !== undefined && type === 'MESOS';
+}
+
+/**
+ * Checks one complete definition (an absolute `id` already set, read-only fields may be present: they are
+ * dropped like any unknown key). Returns the cleaned definition: nulls and unknown keys removed, not yet
+ * normalised to Marathon's reply form.
+ */
+export function checkAppDefinition(candidate: JsonObject): CheckResult {
+  const clean = withoutNulls(candidate) as JsonObject;
+  delete clean['version'];
+  delete clean['versionInfo'];
+  const validate = validator();
+  const items: Classified[] = [];
+  if (!validate(clean)) {
+    for (const err of validate.errors ?? []) {
+      const item = classify(err);
+      if (item) items.push(item);
+    }
+  }
+  const jsonErrors = items.filter((i) => i.kind === 'json');
+  // Marathon reads the JSON into typed objects first; a type error stops it before any rule runs.
+  if (jsonErrors.length > 0)
+    return { ok: false, body: { message: 'Invalid JSON', details: grouped(jsonErrors) } };
+  if (typeof clean['id'] === 'string') {
+    const violation = idViolation(clean['id']);
+    if (violation) items.push({ kind: 'validation', path: '/id', message: violation });
+  }
+  const cmd = typeof clean['cmd'] === 'string' && clean['cmd'] !== '';
+  const args = Array.isArray(clean['args']) && clean['args'].length > 0;
+  const cmdArgsOk = cmd !== args || (!cmd && !args && hasImageContainer(clean));
+  if (!cmdArgsOk && !items.some((i) => i.message === CMD_ARGS_CONTAINER))
+    items.push({ kind: 'validation', path: '/', message: CMD_ARGS_CONTAINER });
+  if (items.length > 0)
+    return { ok: false, body: { message: 'Object is not valid', details: grouped(items) } };
+  return { ok: true, app: clean };
+}
