@@ -213,7 +213,7 @@ export class MarathonState {
     return this.appInfo(id, new Set(['counts', 'deployments', 'tasks', 'lastTaskFailure']))!;
   }
 
-  failNext(appId: string, mode: Scenario, times: number): void {
+  failNext(appId: string, mode: Scenario, times = 1): void {
     const id = absoluteId(appId);
     const list = this.scenarios.get(id) ?? [];
     for (let i = 0; i < times; i++) list.push(mode);

@@ -66,6 +66,7 @@ function validator(): ValidateFunction {
   if (compiled) return compiled;
   const ajv = new Ajv({
     allErrors: true,
+    verbose: true, // errors carry the data: an integer field given 1.5 is `error.expected.int`
     // Marathon ignores keys it does not know (issue #1631, forward compatibility), at every level; the
     // schema says `additionalProperties: false`. Removing them is exactly "ignored".
     removeAdditional: true,
@@ -245,9 +246,11 @@ export function checkAppDefinition(candidate: JsonObject): CheckResult {
   // Marathon reads the JSON into typed objects first; a type error stops it before any rule runs.
   if (jsonErrors.length > 0)
     return { ok: false, body: { message: 'Invalid JSON', details: grouped(jsonErrors) } };
-  if (typeof clean['id'] === 'string') {
-    const violation = idViolation(clean['id']);
-    if (violation) items.push({ kind: 'validation', path: '/id', message: violation });
+  const violation = typeof clean['id'] === 'string' ? idViolation(clean['id']) : undefined;
+  if (violation) {
+    // Marathon's own rule and message replace the schema's looser `pathType` pattern.
+    const others = items.filter((i) => i.path !== '/id');
+    items.splice(0, items.length, ...others, { kind: 'validation', path: '/id', message: violation });
   }
   const cmd = typeof clean['cmd'] === 'string' && clean['cmd'] !== '';
   const args = Array.isArray(clean['args']) && clean['args'].length > 0;
