@@ -79,7 +79,8 @@ describe('checkAppDefinition', () => {
 
   it('rejects cmd together with args, and an app with neither nor a container', () => {
     const message = "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.";
-    for (const app of [{ id: '/a', cmd: 'x', args: ['y'] }, { id: '/a' }]) {
+    const apps: JsonObject[] = [{ id: '/a', cmd: 'x', args: ['y'] }, { id: '/a' }];
+    for (const app of apps) {
       expect(checkAppDefinition(app)).toEqual({
         ok: false,
         body: { message: 'Object is not valid', details: [{ path: '/', errors: [message] }] },
