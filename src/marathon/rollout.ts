@@ -1,0 +1,155 @@
+import { createLimiter } from '../http/limiter';
+import type { Journal, StepAction } from '../journal/journal';
+import type { Logger } from '../util/log';
+import { AppLockedError, dockerImageOf, type MarathonClient } from './client';
+import { displayVersion } from './image';
+import type { Watcher } from './watch';
+
+/**
+ * Put a set of apps on new images: at most `concurrency` at once, each change journaled as it
+ * happens and watched until Marathon really runs it. Used for the rollback itself, for putting
+ * changed apps back after a failure, and for `undo`.
+ */
+
+export interface RolloutItem {
+  appId: string;
+  /** The progress key and the name in messages (service and app). */
+  label: string;
+  /** The image the app is expected to run before this step (as journaled). */
+  from: string;
+  to: string;
+}
+
+export interface RolloutOutcome {
+  appId: string;
+  /** Marathon accepted our change (the app's definition now names `to`). */
+  changed: boolean;
+  /** Deployed and healthy, or nothing needed doing. */
+  ok: boolean;
+  /** Not attempted because an earlier item failed. */
+  skipped: boolean;
+  /** Our deployment was still running when we gave up. */
+  deploymentRunning: boolean;
+  message?: string;
+}
+
+export interface RolloutOptions {
+  client: Pick<MarathonClient, 'getApp' | 'deployImage'>;
+  watcher: Watcher;
+  journal: Journal;
+  action: StepAction;
+  concurrency: number;
+  /** The user's --force: cancel any deployment that locks an app. */
+  force: boolean;
+  /** Stop starting new items after the first failure (the rollback itself; not when putting back). */
+  stopOnFailure: boolean;
+  /**
+   * Whether the image the app runs now is acceptable as the starting point, when it is not `from`.
+   * The rollback refuses apps changed by someone else since the plan; revert and undo accept them.
+   */
+  acceptDrift: boolean;
+  logger: Logger;
+}
+
+export async function rollOut(
+  items: readonly RolloutItem[],
+  options: RolloutOptions,
+): Promise<RolloutOutcome[]> {
+  const limit = createLimiter(options.concurrency);
+  let failed = false;
+  return Promise.all(
+    items.map((item) =>
+      limit(async (): Promise<RolloutOutcome> => {
+        if (failed && options.stopOnFailure) {
+          options.logger.status(item.label, 'not started (an earlier deployment failed)');
+          return { appId: item.appId, changed: false, ok: false, skipped: true, deploymentRunning: false };
+        }
+        const outcome = await rollOutOne(item, options);
+        if (!outcome.ok) failed = true;
+        return outcome;
+      }),
+    ),
+  );
+}
+
+async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<RolloutOutcome> {
+  const { client, journal, logger } = options;
+  const base = { appId: item.appId, skipped: false };
+  const fail = async (
+    message: string,
+    changed: boolean,
+    deploymentRunning = false,
+    deploymentId?: string,
+  ) => {
+    logger.status(item.label, `failed: ${message}`);
+    await journal.record(item.appId, {
+      action: options.action,
+      outcome: 'failed',
+      image: item.to,
+      message,
+      ...(deploymentId ? { deploymentId } : {}),
+    });
+    return { ...base, changed, ok: false, deploymentRunning, message };
+  };
+
+  let app;
+  try {
+    app = await client.getApp(item.appId);
+  } catch (err) {
+    return fail((err as Error).message, false);
+  }
+  const current = dockerImageOf(app);
+  if (current === item.to && (app.deployments ?? []).length === 0) {
+    logger.status(item.label, `already on ${displayVersion(item.to)}`);
+    await journal.record(item.appId, { action: options.action, outcome: 'no-op', image: item.to });
+    return { ...base, changed: false, ok: true, deploymentRunning: false };
+  }
+  if (current !== item.from && current !== item.to) {
+    const drift = `runs ${current ?? 'no Docker image'} now, not ${item.from}`;
+    if (!options.acceptDrift)
+      return fail(`${drift}: changed by someone else since the plan; not touched`, false);
+    logger.warn(`${item.appId} ${drift}; putting it on ${item.to} anyway`);
+  }
+
+  logger.status(item.label, `deploying ${displayVersion(item.to)}`);
+  let result;
+  try {
+    result = await client.deployImage(app, item.to, { force: options.force });
+  } catch (err) {
+    if (!(err instanceof AppLockedError)) return fail((err as Error).message, false);
+    // Our own earlier deployment of this app (e.g. one that hangs) may be cancelled without
+    // asking; anybody else's only with --force.
+    const ours = new Set(
+      journal.app(item.appId).steps.flatMap((s) => (s.deploymentId ? [s.deploymentId] : [])),
+    );
+    if (err.deploymentIds.length === 0 || !err.deploymentIds.every((id) => ours.has(id)))
+      return fail(`${err.message} (${err.hint})`, false);
+    try {
+      result = await client.deployImage(app, item.to, { force: true });
+    } catch (again) {
+      return fail((again as Error).message, false);
+    }
+  }
+  await journal.record(item.appId, {
+    action: options.action,
+    outcome: 'started',
+    image: item.to,
+    deploymentId: result.deploymentId,
+    ...(result.version ? { version: result.version } : {}),
+  });
+  const watched = await options.watcher.watch({
+    appId: item.appId,
+    deploymentId: result.deploymentId,
+    ...(result.version ? { version: result.version } : {}),
+    image: item.to,
+    label: item.label,
+  });
+  if (!watched.ok) return fail(watched.message, true, watched.deploymentRunning, result.deploymentId);
+  await journal.record(item.appId, {
+    action: options.action,
+    outcome: 'succeeded',
+    image: item.to,
+    deploymentId: result.deploymentId,
+  });
+  return { ...base, changed: true, ok: true, deploymentRunning: false };
+}

@@ -1,0 +1,91 @@
+import { InputError, RollbackFailedError } from '../errors';
+import { createLimiter } from '../http/limiter';
+import type { RollbackPlan } from './rollback-plan';
+
+/**
+ * Checks made before the first write, so a rollback that cannot complete never starts: every
+ * target image is still in the registry (a tag deleted or re-pushed since `get` would deploy
+ * nothing or the wrong image), and no app is locked by a deployment nobody asked us to cancel.
+ */
+
+export interface ImageChecker {
+  /** The digest `reference` (a tag or a digest) of `repository` points to, undefined when absent. */
+  exists(repository: string, reference: string): Promise<string | undefined>;
+}
+
+export interface TargetCheck {
+  repository: string;
+  tag: string;
+  /** The digest the catalog recorded for the tag. */
+  digest: string;
+}
+
+export function targetsToCheck(plan: RollbackPlan): TargetCheck[] {
+  return plan.services
+    .filter((s) => s.target && s.apps.some((a) => a.action === 'deploy'))
+    .map((s) => ({ repository: s.repository, tag: s.target!.tag, digest: s.target!.digest }));
+}
+
+/**
+ * HEAD every target tag. A tag that moved since `get` is refused unless the images are pinned by
+ * digest (then the recorded digest must still be there), because deploying the tag would deploy
+ * an image of another day. Returns warnings to print.
+ */
+export async function checkTargetImages(
+  plan: RollbackPlan,
+  checker: ImageChecker,
+  concurrency = 4,
+): Promise<string[]> {
+  const limit = createLimiter(concurrency);
+  const warnings: string[] = [];
+  const problems: string[] = [];
+  await Promise.all(
+    targetsToCheck(plan).map((t) =>
+      limit(async () => {
+        const digest = await checker.exists(t.repository, t.tag);
+        if (digest === undefined) {
+          problems.push(`${t.repository}:${t.tag} is no longer in the registry`);
+        } else if (digest !== t.digest) {
+          if (!plan.pinDigest) {
+            problems.push(
+              `${t.repository}:${t.tag} was re-pushed since rollback.json was made (now ${digest})`,
+            );
+          } else if ((await checker.exists(t.repository, t.digest)) === undefined) {
+            problems.push(
+              `${t.repository}@${t.digest} (the image of ${t.tag} on that day) is no longer in the registry`,
+            );
+          } else {
+            warnings.push(
+              `${t.repository}:${t.tag} was re-pushed; deploying the recorded digest ${t.digest}`,
+            );
+          }
+        }
+      }),
+    ),
+  );
+  if (problems.length > 0) {
+    problems.sort();
+    throw new InputError(`${problems.join('; ')}; nothing was changed`, {
+      hint: plan.pinDigest
+        ? 'run `rollback get` again and pick a date whose images still exist'
+        : 'run `rollback get` again, or pass --pin-digest to deploy the recorded digests',
+    });
+  }
+  return warnings.sort();
+}
+
+export interface LockedApp {
+  id: string;
+  deployments: string[];
+}
+
+/** Apps to change that a running deployment holds: an error unless --force was given. */
+export function assertNotLocked(locked: readonly LockedApp[], force: boolean): string[] {
+  if (locked.length === 0) return [];
+  const list = locked.map((a) => `${a.id} (deployment ${a.deployments.join(', ')})`).join(', ');
+  if (!force)
+    throw new RollbackFailedError(`locked by running deployments: ${list}; nothing was changed`, {
+      hint: 'wait for them to finish, or pass --force to cancel them (Marathon force=true)',
+    });
+  return [`--force: cancelling the running deployments of ${list}`];
+}
