@@ -1,6 +1,231 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { AxiosInstance } from 'axios';
 import type { CommandContext } from './context';
-import { InternalError } from '../errors';
+import { InputError, InternalError, UsageError } from '../errors';
+import type { RetryPolicy } from '../http/retry';
+import {
+  CATALOG_FILE,
+  CATALOG_FORMAT,
+  CATALOG_VERSION,
+  validateCatalog,
+  type Catalog,
+} from '../plan/catalog';
+import { assertTimeZone } from '../plan/days';
+import { offeredDates } from '../plan/snapshot';
+import { credentialsFromEnv, type Credentials } from '../registry/auth';
+import { createDigestCache, defaultCacheDir, noCache } from '../registry/cache';
+import { discover } from '../registry/discover';
+import { assertEnvironment, tagFilter, type TagFilter } from '../registry/tags';
+import { writeJsonAtomic } from '../util/atomic-write';
+import { createLogger } from '../util/log';
 
-export async function get(_options: Record<string, unknown>, _ctx: CommandContext): Promise<number> {
-  throw new InternalError('get is not implemented yet');
+/**
+ * `get`: registry -> dated images of one environment per repository -> rollback.json -> the dates
+ * one can roll back to, newest first, on stdout (the Jenkins dropdown reads exactly that).
+ * Every flag is checked before the first request; rollback.json is written only when everything
+ * succeeded, so a failed run never replaces a good catalog.
+ */
+
+export interface GetOptions {
+  registry?: string;
+  repo?: string[];
+  env?: string;
+  dump?: string;
+  keep?: number;
+  tz?: string;
+  tagPattern?: string;
+  /** A folder, or false for --no-cache; undefined means the default folder. */
+  cache?: string | boolean;
+  trustImmutableTags?: boolean;
+  concurrency?: number;
+  insecure?: boolean;
+  caFile?: string;
+  quiet?: boolean;
+  /** For tests: no waiting between retries, an axios instance of one's own. */
+  retryPolicy?: RetryPolicy;
+  http?: AxiosInstance;
+}
+
+interface GetSettings {
+  registry: string;
+  repositories: string[];
+  environment: string;
+  filter: TagFilter;
+  tagPattern?: string;
+  keep: number;
+  timeZone: string;
+  catalogFile: string;
+  cacheDir?: string;
+  trustImmutableTags: boolean;
+  concurrency: number;
+  credentials?: Credentials;
+}
+
+/** Repository names as the distribution spec defines them (lowercase, `/`-separated components). */
+const REPOSITORY_NAME = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/;
+const MAX_CONCURRENCY = 64;
+
+export function normalizeRegistryUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--registry "${value}" is not a URL`, {
+      hint: 'give the base URL with its scheme, e.g. https://registry.example.com',
+    });
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`--registry "${value}" must be an http or https URL`, {
+      hint: 'e.g. https://registry.example.com',
+    });
+  }
+  if (url.username || url.password) {
+    throw new UsageError('--registry must not contain credentials', {
+      hint: 'put them in REGISTRY_USER and REGISTRY_PASSWORD',
+    });
+  }
+  if (url.search || url.hash) {
+    throw new UsageError(`--registry "${value}" must not have a query or fragment`, {
+      hint: 'e.g. https://registry.example.com',
+    });
+  }
+  const base = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  if (base.endsWith('/v2')) {
+    throw new UsageError(`--registry "${value}" ends in /v2`, { hint: 'give the base URL, without /v2' });
+  }
+  return base;
+}
+
+async function checkDumpFolder(dir: string): Promise<void> {
+  let stat;
+  try {
+    stat = await fs.stat(dir);
+  } catch {
+    return; // created when the catalog is written
+  }
+  if (!stat.isDirectory()) throw new UsageError(`--dump ${dir} is not a folder`);
+  try {
+    await fs.access(dir, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`--dump ${dir} is not writable`, { hint: 'choose another folder with --dump' });
+  }
+}
+
+async function settingsFrom(options: GetOptions, ctx: CommandContext): Promise<GetSettings> {
+  const registry = normalizeRegistryUrl(options.registry ?? '');
+  const repositories = [...new Set(options.repo ?? [])];
+  if (repositories.length === 0)
+    throw new UsageError('--repo names no repository', { hint: 'e.g. --repo shop/api,shop/web' });
+  for (const name of repositories) {
+    if (!REPOSITORY_NAME.test(name)) {
+      throw new UsageError(`--repo "${name}" is not a repository name`, {
+        hint: 'lowercase letters and digits, separated by ".", "_", "__" or "-", components joined by "/", e.g. shop/api',
+      });
+    }
+  }
+  const environment = assertEnvironment(options.env ?? '');
+  const keep = options.keep ?? 10;
+  if (!Number.isInteger(keep) || keep < 1)
+    throw new UsageError(`--keep must be a whole number >= 1, got ${keep}`);
+  const timeZone = assertTimeZone(options.tz ?? 'UTC');
+  const filter = tagFilter(environment, options.tagPattern);
+  const concurrency = options.concurrency ?? 8;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(`--concurrency must be between 1 and ${MAX_CONCURRENCY}, got ${concurrency}`, {
+      hint: 'a registry is shared; 4 to 16 is plenty',
+    });
+  }
+  const dump = path.resolve(ctx.cwd, options.dump ?? '.');
+  await checkDumpFolder(dump);
+  let cacheDir: string | undefined;
+  if (options.cache !== false) {
+    cacheDir =
+      typeof options.cache === 'string' ? path.resolve(ctx.cwd, options.cache) : defaultCacheDir(ctx.env);
+  }
+  if (options.caFile) {
+    try {
+      await fs.access(path.resolve(ctx.cwd, options.caFile), fs.constants.R_OK);
+    } catch {
+      throw new UsageError(`--ca-file ${options.caFile} cannot be read`);
+    }
+  }
+  return {
+    registry,
+    repositories,
+    environment,
+    filter,
+    ...(options.tagPattern !== undefined ? { tagPattern: options.tagPattern } : {}),
+    keep,
+    timeZone,
+    catalogFile: path.join(dump, CATALOG_FILE),
+    cacheDir,
+    trustImmutableTags: Boolean(options.trustImmutableTags),
+    concurrency,
+    credentials: credentialsFromEnv(ctx.env),
+  };
+}
+
+export async function get(options: GetOptions, ctx: CommandContext): Promise<number> {
+  const settings = await settingsFrom(options, ctx);
+  const started = Date.now();
+  const log = createLogger({ quiet: options.quiet, stream: ctx.stderr });
+  const cache = settings.cacheDir
+    ? createDigestCache(settings.cacheDir, settings.registry, (err) =>
+        log.warn(`cannot write the cache in ${settings.cacheDir} (${err.message}); going on without it`),
+      )
+    : noCache;
+
+  log.info(
+    `reading ${settings.repositories.length} repositories of ${settings.registry}, environment ${settings.environment}`,
+  );
+  const { repositories, stats } = await discover({
+    registry: settings.registry,
+    repositories: settings.repositories,
+    environment: settings.environment,
+    filter: settings.filter,
+    credentials: settings.credentials,
+    concurrency: settings.concurrency,
+    tls: {
+      insecure: Boolean(options.insecure),
+      ...(options.caFile ? { caFile: path.resolve(ctx.cwd, options.caFile) } : {}),
+    },
+    cache,
+    trustImmutableTags: settings.trustImmutableTags,
+    log,
+    retryPolicy: options.retryPolicy,
+    http: options.http,
+  });
+
+  const dates = offeredDates(repositories, settings.keep, settings.timeZone);
+  if (dates.length === 0) {
+    throw new InputError(
+      `no image of environment ${settings.environment} has a usable creation date in ${settings.repositories.join(', ')}`,
+      { hint: 'the warnings above say why each was left out' },
+    );
+  }
+  const catalog: Catalog = {
+    format: CATALOG_FORMAT,
+    version: CATALOG_VERSION,
+    generatedAt: new Date().toISOString(),
+    registry: settings.registry,
+    environment: settings.environment,
+    ...(settings.tagPattern !== undefined ? { tagPattern: settings.tagPattern } : {}),
+    timeZone: settings.timeZone,
+    keep: settings.keep,
+    offeredDates: dates,
+    repositories,
+  };
+  try {
+    validateCatalog(catalog, 'the catalog about to be written');
+  } catch (err) {
+    throw new InternalError((err as Error).message, { cause: err });
+  }
+  await writeJsonAtomic(settings.catalogFile, catalog);
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  log.info(`${stats.summary()}; ${seconds} s`);
+  log.info(`wrote ${settings.catalogFile}: ${dates.length} dates offered`);
+  ctx.stdout.write(dates.map((d) => `${d}\n`).join(''));
+  return 0;
 }

@@ -1,0 +1,310 @@
+import { createHash } from 'node:crypto';
+import type { AxiosInstance, AxiosResponse } from 'axios';
+import { InputError, UnavailableError } from '../errors';
+import { createHttpClient, type TlsOptions } from '../http/client';
+import { createLimiter, type Limiter } from '../http/limiter';
+import { defaultRetryPolicy, requestWithRetry, type RetryPolicy } from '../http/retry';
+import { RegistryAuth, type Credentials } from './auth';
+import { errorDetail, networkFailure, statusFailure } from './failures';
+import {
+  DIGEST,
+  MANIFEST_ACCEPT,
+  bareMediaType,
+  parseManifest,
+  type Manifest,
+  type ParseResult,
+} from './manifest';
+import { RequestStats, requestKind } from './stats';
+import { cleanTagPage, nextPageUrl } from './tags';
+
+/**
+ * The Docker Registry HTTP API v2 as `get` needs it: tag lists (every page), manifests (GET and
+ * HEAD) and blobs. Every request goes through one limiter (--concurrency) over keep-alive sockets,
+ * with retries for 429/502-504/network errors, auth learned from challenges, and a status mapped
+ * to a typed error that names the repository. Answers are checked here, at the boundary.
+ */
+
+export interface RegistryClientOptions {
+  /** Base URL without a trailing slash, e.g. https://registry.example.com */
+  registry: string;
+  credentials?: Credentials;
+  concurrency: number;
+  tls?: TlsOptions;
+  timeoutMs?: number;
+  retryPolicy?: RetryPolicy;
+  stats?: RequestStats;
+  signal?: AbortSignal;
+  /** For tests: an axios instance of one's own. */
+  http?: AxiosInstance;
+}
+
+export interface FetchedManifest {
+  /** The digest of what was fetched; undefined only for a schema1 manifest sent without one. */
+  digest: string | undefined;
+  manifest: ParseResult<Manifest>;
+}
+
+const MAX_MANIFEST_BYTES = 8 * 1024 * 1024; // regclient's limit too
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+const MAX_TAG_PAGE_BYTES = 64 * 1024 * 1024;
+/** Far beyond any real repository; stops a registry that links pages in a circle we cannot see. */
+const MAX_TAG_PAGES = 10_000;
+/** Asked for, not relied on: distribution 2.8 ignores it, ECR refuses more than 1000. */
+const TAG_PAGE_SIZE = 1000;
+
+const HASHES: Record<string, string> = { sha256: 'sha256', sha512: 'sha512' };
+
+/** True when `body` has `digest`; algorithms we cannot compute pass (nothing to compare with). */
+function matchesDigest(body: Buffer, digest: string): boolean {
+  const [algorithm, hex] = digest.split(':');
+  const hash = HASHES[algorithm ?? ''];
+  if (!hash) return true;
+  return createHash(hash).update(body).digest('hex') === hex;
+}
+
+export class RegistryClient {
+  readonly stats: RequestStats;
+  readonly registry: string;
+  private readonly http: AxiosInstance;
+  private readonly auth: RegistryAuth;
+  private readonly limit: Limiter;
+  private readonly policy: RetryPolicy;
+  private readonly origin: string;
+
+  constructor(private readonly options: RegistryClientOptions) {
+    this.registry = options.registry;
+    this.origin = new URL(options.registry).origin;
+    this.stats = options.stats ?? new RequestStats();
+    this.policy = options.retryPolicy ?? defaultRetryPolicy;
+    this.limit = createLimiter(options.concurrency);
+    this.http =
+      options.http ??
+      createHttpClient({ tls: options.tls, timeoutMs: options.timeoutMs, maxSockets: options.concurrency });
+    // Every attempt is counted here, retries included, so the numbers are what the registry saw.
+    this.http.interceptors.request.use((config) => {
+      this.stats.count(requestKind(config.method ?? 'get', config.url ?? '', this.registry));
+      return config;
+    });
+    this.auth = new RegistryAuth({
+      registry: options.registry,
+      credentials: options.credentials,
+      http: this.http,
+      retryPolicy: this.policy,
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * GET /v2/: proves the URL is a registry that answers, and learns how it wants to be
+   * authenticated before the parallel work starts (one 401 here instead of one per repository).
+   */
+  async probe(): Promise<void> {
+    const res = await this.send(undefined, 'GET', `${this.registry}/v2/`, 'checking the registry', {
+      authenticate: false,
+    });
+    if (res.status === 200) return;
+    if (res.status === 401) {
+      this.auth.learn(res);
+      return;
+    }
+    if (res.status === 404) {
+      throw new InputError(`${this.registry} does not look like a Docker registry (GET /v2/ answered 404)`, {
+        hint: 'check --registry: the base URL of the registry, without /v2',
+      });
+    }
+    throw statusFailure(res.status, res.data, this.registry, 'checking the registry');
+  }
+
+  /** Every tag of the repository, following `Link: <…>; rel="next"` to the last page. */
+  async listTags(repository: string): Promise<string[]> {
+    const tags = new Set<string>();
+    const seen = new Set<string>();
+    let url = new URL(`${this.registry}/v2/${repository}/tags/list`);
+    url.searchParams.set('n', String(TAG_PAGE_SIZE));
+    const what = `listing the tags of ${repository}`;
+    for (let page = 1; ; page++) {
+      if (seen.has(url.href) || page > MAX_TAG_PAGES) {
+        throw new UnavailableError(`${this.registry} keeps sending more tag pages for ${repository}`, {
+          hint: `its Link headers go in a circle (${url.pathname}${url.search}); report it to the registry owner`,
+        });
+      }
+      seen.add(url.href);
+      const res = await this.send(repository, 'GET', url.href, what, {
+        accept: 'application/json',
+        maxBytes: MAX_TAG_PAGE_BYTES,
+      });
+      if (res.status === 404) {
+        const detail = errorDetail(res.data);
+        throw new InputError(
+          `repository ${repository} not found on ${this.registry}${detail ? ` (${detail})` : ''}`,
+          {
+            hint: 'check the name in --repo; a registry may also answer 404 when the account may not read it',
+          },
+        );
+      }
+      if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
+      let body: unknown;
+      try {
+        body = JSON.parse(res.data.toString('utf8'));
+      } catch {
+        body = undefined;
+      }
+      const list = (body as { tags?: unknown } | undefined)?.tags;
+      if (
+        typeof body !== 'object' ||
+        body === null ||
+        Array.isArray(body) ||
+        (list != null && !Array.isArray(list))
+      ) {
+        throw new UnavailableError(
+          `${this.registry} answered the tag list of ${repository} with something that is not one`,
+          {
+            hint: 'expected {"name": ..., "tags": [...]}; check --registry',
+          },
+        );
+      }
+      for (const tag of cleanTagPage(list)) tags.add(tag);
+
+      let next: URL | undefined;
+      try {
+        next = nextPageUrl(res.headers.link as string | undefined, url.href);
+      } catch {
+        throw new UnavailableError(`${this.registry} sent an unreadable next-page link for ${repository}`, {
+          hint: String(res.headers.link),
+        });
+      }
+      if (!next) break;
+      if (next.origin !== this.origin) {
+        // Following it would send our credentials wherever the answer points (SSRF).
+        throw new UnavailableError(
+          `${this.registry} sent a next-page link for ${repository} to another origin (${next.origin}); refusing to follow it`,
+          { hint: 'a proxy in front of the registry may rewrite links; use the URL that clients should use' },
+        );
+      }
+      url = next;
+    }
+    return [...tags];
+  }
+
+  /** The digest a tag points at now, without the body; undefined when the registry does not say. */
+  async headManifest(repository: string, reference: string): Promise<{ found: boolean; digest?: string }> {
+    const what = `checking ${repository}:${reference}`;
+    const res = await this.send(repository, 'HEAD', this.manifestUrl(repository, reference), what, {
+      accept: MANIFEST_ACCEPT,
+    });
+    if (res.status === 404) return { found: false };
+    if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
+    const digest = res.headers['docker-content-digest'];
+    return typeof digest === 'string' && DIGEST.test(digest) ? { found: true, digest } : { found: true };
+  }
+
+  /** A manifest by tag or digest; undefined when the registry does not know it (404). */
+  async getManifest(repository: string, reference: string): Promise<FetchedManifest | undefined> {
+    const what = `reading ${repository}:${reference}`;
+    const res = await this.send(repository, 'GET', this.manifestUrl(repository, reference), what, {
+      accept: MANIFEST_ACCEPT,
+      maxBytes: MAX_MANIFEST_BYTES,
+    });
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
+    const body = res.data;
+    const manifest = parseManifest(body, res.headers['content-type']);
+    // A signed schema1 manifest's digest is over the payload without its signatures, so its body
+    // cannot be checked against it (and without the header we cannot know it).
+    const schema1 =
+      (manifest.ok && manifest.value.kind === 'schema1') ||
+      bareMediaType(res.headers['content-type']).includes('manifest.v1+');
+    const header = res.headers['docker-content-digest'];
+    const claimed = reference.includes(':')
+      ? reference
+      : typeof header === 'string' && DIGEST.test(header)
+        ? header
+        : undefined;
+    if (claimed === undefined) {
+      return {
+        digest: schema1 ? undefined : `sha256:${createHash('sha256').update(body).digest('hex')}`,
+        manifest,
+      };
+    }
+    if (!schema1 && !matchesDigest(body, claimed)) throw this.corrupt(repository, reference, claimed);
+    return { digest: claimed, manifest };
+  }
+
+  /** A blob (an image config) by digest, checked against it; undefined on 404. */
+  async getBlob(repository: string, digest: string): Promise<Buffer | undefined> {
+    const what = `reading blob ${digest} of ${repository}`;
+    const res = await this.send(
+      repository,
+      'GET',
+      `${this.registry}/v2/${repository}/blobs/${digest}`,
+      what,
+      {
+        maxBytes: MAX_CONFIG_BYTES,
+      },
+    );
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
+    if (!matchesDigest(res.data, digest)) throw this.corrupt(repository, digest, digest);
+    return res.data;
+  }
+
+  private manifestUrl(repository: string, reference: string): string {
+    // Names go into the path as they are: their `/` is part of the route, not to be encoded.
+    return `${this.registry}/v2/${repository}/manifests/${reference}`;
+  }
+
+  private corrupt(repository: string, reference: string, digest: string): UnavailableError {
+    return new UnavailableError(
+      `${this.registry} sent content for ${repository}:${reference} that does not match its digest ${digest}`,
+      {
+        hint: 'something between here and the registry alters answers; retry, or report it to the registry owner',
+      },
+    );
+  }
+
+  /**
+   * One request: auth header, a slot of the limiter, retries; a 401 is answered (scheme learned,
+   * token fetched or refreshed once) and the request sent again. Never throws for a status.
+   */
+  private async send(
+    repository: string | undefined,
+    method: 'GET' | 'HEAD',
+    url: string,
+    what: string,
+    options: { accept?: string; maxBytes?: number; authenticate?: boolean },
+  ): Promise<AxiosResponse<Buffer>> {
+    let refreshed = false;
+    for (let round = 0; ; round++) {
+      const authorization =
+        options.authenticate === false ? undefined : await this.auth.authorization(repository);
+      const headers: Record<string, string> = {};
+      if (options.accept) headers.Accept = options.accept;
+      if (authorization) headers.Authorization = authorization;
+      this.stats.calls++;
+      let res: AxiosResponse<ArrayBuffer>;
+      try {
+        res = await this.limit(() =>
+          requestWithRetry<ArrayBuffer>(
+            this.http,
+            {
+              method,
+              url,
+              headers,
+              responseType: 'arraybuffer',
+              maxContentLength: options.maxBytes ?? MAX_MANIFEST_BYTES,
+              signal: this.options.signal,
+            },
+            this.policy,
+          ),
+        );
+      } catch (err) {
+        throw networkFailure(err, this.registry, what);
+      }
+      const response = res as unknown as AxiosResponse<Buffer>;
+      response.data = Buffer.from(res.data ?? []);
+      if (response.status !== 401 || options.authenticate === false || round >= 3) return response;
+      await this.auth.unauthorized(response, repository, authorization, refreshed);
+      if (authorization?.startsWith('Bearer ')) refreshed = true;
+    }
+  }
+}

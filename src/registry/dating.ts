@@ -1,0 +1,83 @@
+import { EARLIEST_PLAUSIBLE_IMAGE, plausibleCreated } from '../plan/days';
+import type { ImageConfig } from './manifest';
+
+/**
+ * When an image was built, from what its manifest and config say. Pure.
+ *
+ * Precedence: the `org.opencontainers.image.created` annotation of the image manifest, then of the
+ * index it came from, then the label of the same name in the config, then the config's `created`
+ * (schema1: the newest `v1Compatibility.created`). A value that is absent, unparsable or before
+ * 1990 is skipped: reproducible builds pin 1970 or 1980, and such an image must be reported as
+ * undated rather than placed in 1970.
+ */
+
+export const CREATED = 'org.opencontainers.image.created';
+
+export type DateSource = 'annotation' | 'index annotation' | 'label' | 'config' | 'schema1';
+
+export type Dating = { created: string; source: DateSource } | { reason: string };
+
+export function isDated(d: Dating): d is { created: string; source: DateSource } {
+  return 'created' in d;
+}
+
+interface Candidate {
+  source: DateSource;
+  value: unknown;
+}
+
+function firstPlausible(candidates: Candidate[]): Dating {
+  const rejected: string[] = [];
+  for (const { source, value } of candidates) {
+    if (value === undefined || value === null || value === '') continue;
+    const created = plausibleCreated(value);
+    if (created) return { created, source };
+    rejected.push(`${source} ${JSON.stringify(value)}`);
+  }
+  if (rejected.length === 0) return { reason: 'the image has no creation date' };
+  return {
+    reason: `no plausible creation date (${rejected.join(', ')}; dates before 1990 count as unknown)`,
+  };
+}
+
+export function dateImage(input: {
+  manifestAnnotations: Record<string, string>;
+  indexAnnotations?: Record<string, string>;
+  config: ImageConfig;
+}): Dating {
+  return firstPlausible([
+    { source: 'annotation', value: input.manifestAnnotations[CREATED] },
+    { source: 'index annotation', value: input.indexAnnotations?.[CREATED] },
+    { source: 'label', value: input.config.labels[CREATED] },
+    { source: 'config', value: input.config.created },
+  ]);
+}
+
+/** Schema1 has no config blob: the newest `created` among the layers' v1Compatibility JSON. */
+export function dateSchema1(v1Compatibility: readonly string[]): Dating {
+  let newest: number | undefined;
+  const rejected: string[] = [];
+  for (const entry of v1Compatibility) {
+    let created: unknown;
+    try {
+      created = (JSON.parse(entry) as { created?: unknown } | null)?.created;
+    } catch {
+      continue;
+    }
+    if (created === undefined) continue;
+    const iso = plausibleCreated(created);
+    if (iso === undefined) {
+      rejected.push(JSON.stringify(created));
+      continue;
+    }
+    const ms = Date.parse(iso);
+    if (newest === undefined || ms > newest) newest = ms;
+  }
+  if (newest !== undefined && newest >= EARLIEST_PLAUSIBLE_IMAGE) {
+    return { created: new Date(newest).toISOString(), source: 'schema1' };
+  }
+  if (rejected.length === 0) return { reason: 'the schema1 manifest has no creation date' };
+  return {
+    reason: `no plausible creation date (schema1 ${rejected.slice(0, 3).join(', ')}; dates before 1990 count as unknown)`,
+  };
+}

@@ -1,0 +1,275 @@
+import type { AxiosInstance } from 'axios';
+import { InputError, isRollbackError } from '../errors';
+import type { TlsOptions } from '../http/client';
+import type { RetryPolicy } from '../http/retry';
+import type { CatalogImage, CatalogRepository, UndatedImage } from '../plan/catalog';
+import { newestFirst } from '../plan/snapshot';
+import type { Logger } from '../util/log';
+import type { Credentials } from './auth';
+import type { DigestCache } from './cache';
+import { RegistryClient, type FetchedManifest } from './client';
+import { dateImage, dateSchema1, isDated, type Dating } from './dating';
+import {
+  parseImageConfig,
+  pickPlatformChild,
+  type ImageConfig,
+  type Manifest,
+  type ParseResult,
+} from './manifest';
+import { RequestStats } from './stats';
+import type { TagFilter } from './tags';
+
+/**
+ * From repository names to dated images: list every tag, keep the environment's, and date each one
+ * (never cutting the list by name first: `1.10.0-develop` can be newer than `1.9.0-develop`).
+ *
+ * Requests per tag: cold, a manifest GET and a config GET (an index adds its child's manifest).
+ * With the cache, a tag seen before costs one HEAD (the tag may have been re-pushed) and its date
+ * comes from disk; with --trust-immutable-tags it costs nothing. Configs and dates are shared by
+ * digest within a run, so a digest behind several tags is dated once.
+ */
+
+export interface DiscoverSettings {
+  registry: string;
+  repositories: string[];
+  environment: string;
+  filter: TagFilter;
+  credentials?: Credentials;
+  concurrency: number;
+  tls?: TlsOptions;
+  cache: DigestCache;
+  trustImmutableTags: boolean;
+  log: Logger;
+  /** For tests. */
+  retryPolicy?: RetryPolicy;
+  http?: AxiosInstance;
+  timeoutMs?: number;
+}
+
+export interface Discovery {
+  repositories: CatalogRepository[];
+  stats: RequestStats;
+}
+
+interface TagResult {
+  tag: string;
+  digest?: string;
+  dating: Dating;
+}
+
+interface Outcome {
+  dating: Dating;
+  /** False when the reason is the registry's state now (a missing blob), not the content. */
+  cacheable: boolean;
+}
+
+export async function discover(settings: DiscoverSettings): Promise<Discovery> {
+  const controller = new AbortController();
+  const stats = new RequestStats();
+  const client = new RegistryClient({
+    registry: settings.registry,
+    credentials: settings.credentials,
+    concurrency: settings.concurrency,
+    tls: settings.tls,
+    retryPolicy: settings.retryPolicy,
+    http: settings.http,
+    timeoutMs: settings.timeoutMs,
+    stats,
+    signal: controller.signal,
+  });
+  const { cache, log } = settings;
+  const datings = new Map<string, Promise<Outcome>>();
+  const configs = new Map<string, Promise<ParseResult<ImageConfig> | undefined>>();
+
+  const configOf = (repository: string, digest: string) => {
+    let p = configs.get(digest);
+    if (!p) {
+      p = client.getBlob(repository, digest).then((body) => (body ? parseImageConfig(body) : undefined));
+      configs.set(digest, p);
+    }
+    return p;
+  };
+
+  const dateImageManifest = async (
+    repository: string,
+    manifest: Manifest,
+    indexAnnotations?: Record<string, string>,
+  ): Promise<Outcome> => {
+    if (manifest.kind === 'schema1')
+      return { dating: dateSchema1(manifest.v1Compatibility), cacheable: true };
+    if (manifest.kind === 'index') {
+      return { dating: { reason: 'an index inside an index is not supported' }, cacheable: true };
+    }
+    const config = await configOf(repository, manifest.config.digest);
+    if (!config) {
+      return { dating: { reason: `its config blob ${manifest.config.digest} is missing` }, cacheable: false };
+    }
+    if (!config.ok) return { dating: { reason: config.reason }, cacheable: true };
+    return {
+      dating: dateImage({
+        manifestAnnotations: manifest.annotations,
+        indexAnnotations,
+        config: config.value,
+      }),
+      cacheable: true,
+    };
+  };
+
+  const dateManifest = async (repository: string, fetched: ParseResult<Manifest>): Promise<Outcome> => {
+    if (!fetched.ok) return { dating: { reason: fetched.reason }, cacheable: true };
+    const manifest = fetched.value;
+    if (manifest.kind !== 'index') return dateImageManifest(repository, manifest);
+    const child = pickPlatformChild(manifest);
+    if (!child) {
+      return { dating: { reason: 'the index lists no image, only attestations' }, cacheable: true };
+    }
+    const got = await client.getManifest(repository, child.digest);
+    if (!got) return { dating: { reason: `its image ${child.digest} is missing` }, cacheable: false };
+    if (!got.manifest.ok) return { dating: { reason: got.manifest.reason }, cacheable: true };
+    return dateImageManifest(repository, got.manifest.value, manifest.annotations);
+  };
+
+  /** The date of a manifest digest: this run's memory, else the disk, else the registry. */
+  const datingOf = (repository: string, digest: string, fetched?: FetchedManifest): Promise<Outcome> => {
+    let p = datings.get(digest);
+    if (!p) {
+      p = (async () => {
+        const cached = await cache.readDating(digest);
+        if (cached) {
+          stats.cacheHits++;
+          return { dating: cached, cacheable: false };
+        }
+        const got = fetched ?? (await client.getManifest(repository, digest));
+        if (!got) return { dating: { reason: `manifest ${digest} is missing` }, cacheable: false };
+        const outcome = await dateManifest(repository, got.manifest);
+        if (outcome.cacheable) cache.writeDating(digest, outcome.dating);
+        return outcome;
+      })();
+      datings.set(digest, p);
+    }
+    return p;
+  };
+
+  const dateTag = async (repository: string, tag: string, known: string | undefined): Promise<TagResult> => {
+    if (known && settings.trustImmutableTags) {
+      const cached = await cache.readDating(known);
+      if (cached) {
+        stats.cacheHits++;
+        stats.trustedTags++;
+        return { tag, digest: known, dating: cached };
+      }
+    }
+    if (known) {
+      // Seen before: one HEAD tells whether it still points at the same digest.
+      const head = await client.headManifest(repository, tag);
+      if (!head.found) return gone(tag);
+      if (head.digest)
+        return { tag, digest: head.digest, dating: (await datingOf(repository, head.digest)).dating };
+    }
+    const fetched = await client.getManifest(repository, tag);
+    if (!fetched) return gone(tag);
+    if (!fetched.digest) {
+      return { tag, dating: { reason: 'the registry sent no digest for this schema1 manifest' } };
+    }
+    return {
+      tag,
+      digest: fetched.digest,
+      dating: (await datingOf(repository, fetched.digest, fetched)).dating,
+    };
+  };
+
+  const discoverRepository = async (repository: string): Promise<CatalogRepository> => {
+    log.status(repository, 'listing tags');
+    const [all, known] = await Promise.all([client.listTags(repository), cache.readTags(repository)]);
+    const tags = all.filter(settings.filter);
+    if (tags.length === 0) {
+      const examples = all.slice(0, 3).join(', ');
+      throw new InputError(
+        `repository ${repository} has no tags of environment ${settings.environment} (${settings.filter.description}; ${
+          all.length === 0 ? 'it has no tags at all' : `it has ${all.length} others, e.g. ${examples}`
+        })`,
+        { hint: 'check --env and --repo, or --tag-pattern if the tags are named differently' },
+      );
+    }
+    log.status(repository, `dating ${tags.length} ${settings.environment} tags (${all.length} tags in all)`);
+    const results = await Promise.all(tags.map((tag) => dateTag(repository, tag, known.get(tag))));
+
+    const images: CatalogImage[] = [];
+    const undated: UndatedImage[] = [];
+    const resolved = new Map<string, string>();
+    for (const r of results) {
+      if (r.digest) resolved.set(r.tag, r.digest);
+      if (r.digest && isDated(r.dating))
+        images.push({ tag: r.tag, digest: r.digest, created: r.dating.created });
+      else
+        undated.push({ tag: r.tag, ...(r.digest ? { digest: r.digest } : {}), reason: reasonOf(r.dating) });
+    }
+    newestFirst(images);
+    undated.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+    cache.writeTags(repository, resolved, new Set(all));
+
+    if (undated.length > 0) {
+      const shown = undated.slice(0, 3).map((u) => `${u.tag}: ${u.reason}`);
+      log.warn(
+        `${repository}: ${undated.length} of ${tags.length} ${settings.environment} images have no usable creation date and are left out (${shown.join('; ')}${undated.length > 3 ? '; ...' : ''})`,
+      );
+    }
+    const newest = images[0];
+    log.status(
+      repository,
+      newest
+        ? `${images.length} images dated${undated.length ? `, ${undated.length} undated` : ''}; newest ${newest.tag} built ${newest.created}`
+        : `no dated image (${undated.length} undated)`,
+    );
+    return { name: repository, images, undated };
+  };
+
+  let fatal: unknown;
+  const settled = await (async () => {
+    try {
+      await client.probe();
+    } catch (err) {
+      fatal = err;
+      return [];
+    }
+    return Promise.allSettled(
+      settings.repositories.map((repository) =>
+        discoverRepository(repository).catch((err: unknown) => {
+          // Registry trouble ends everything at once; a bad repository name lets the others finish
+          // so that one run reports every bad name.
+          if (!(err instanceof InputError)) {
+            fatal ??= err;
+            controller.abort();
+          }
+          throw err;
+        }),
+      ),
+    );
+  })();
+  await cache.flush();
+  log.done();
+  if (fatal !== undefined) throw fatal;
+
+  const failures = settled
+    .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+    .map((s) => s.reason);
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    const first = failures[0];
+    throw new InputError(
+      `${failures.length} repositories failed: ${failures.map((e) => (e as Error).message).join('; ')}`,
+      { hint: isRollbackError(first) ? first.hint : undefined },
+    );
+  }
+  const repositories = settled.map((s) => (s as PromiseFulfilledResult<CatalogRepository>).value);
+  return { repositories, stats };
+}
+
+const gone = (tag: string): TagResult => ({
+  tag,
+  dating: { reason: 'the tag disappeared while it was being read (manifest unknown)' },
+});
+
+function reasonOf(dating: Dating): string {
+  return isDated(dating) ? 'the registry sent no digest for it' : dating.reason;
+}

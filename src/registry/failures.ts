@@ -1,0 +1,95 @@
+import { AuthError, UnavailableError, type RollbackError } from '../errors';
+
+/**
+ * Turning what went wrong on the wire into one sentence a user can act on: which registry, which
+ * repository, and what to do. Registry error bodies are `{"errors":[{code,message}]}` but may also
+ * be plain text (a router's 404, Docker Hub's 429), so the detail is best effort.
+ */
+
+/** `NAME_UNKNOWN: repository name not known to registry`, or a short text body, or ''. */
+export function errorDetail(body: unknown): string {
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : typeof body === 'string' ? body : '';
+  if (!text.trim()) return '';
+  try {
+    const parsed = JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> };
+    const first = parsed?.errors?.[0];
+    if (first && (typeof first.code === 'string' || typeof first.message === 'string')) {
+      return [first.code, first.message].filter((s) => typeof s === 'string' && s).join(': ');
+    }
+  } catch {
+    // not JSON: fall through to the text
+  }
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+/** A request that got no HTTP answer at all (after the retries). */
+export function networkFailure(err: unknown, host: string, what: string): RollbackError {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  if (TLS_CODES.has(code)) {
+    return new UnavailableError(`TLS check of ${host} failed while ${what} (${code})`, {
+      hint: 'pass --ca-file with the CA that signed its certificate, or --insecure if you must',
+      cause: err,
+    });
+  }
+  if (/maxContentLength/i.test(e?.message ?? '')) {
+    return new UnavailableError(`${host} sent an answer too large to be what we asked for while ${what}`, {
+      cause: err,
+    });
+  }
+  return new UnavailableError(
+    `cannot reach ${host} while ${what} (${code || e?.message || 'network error'})`,
+    {
+      hint: 'check --registry and that the registry is up and reachable from here',
+      cause: err,
+    },
+  );
+}
+
+/** An HTTP answer the caller has no specific meaning for. 404 is the caller's business. */
+export function statusFailure(
+  status: number,
+  body: unknown,
+  host: string,
+  what: string,
+  repository?: string,
+): RollbackError {
+  const detail = errorDetail(body);
+  const answered = `${status}${detail ? ` ${detail}` : ''}`;
+  if (status === 401 || status === 403) {
+    return new AuthError(
+      `${host} refused access${repository ? ` to repository ${repository}` : ''} while ${what} (${answered})`,
+      {
+        hint: repository
+          ? `check that the account in REGISTRY_USER may pull ${repository}`
+          : 'check REGISTRY_USER and REGISTRY_PASSWORD',
+      },
+    );
+  }
+  if (status === 429) {
+    return new UnavailableError(`${host} kept answering 429 Too Many Requests while ${what}`, {
+      hint: 'wait a few minutes, or lower --concurrency',
+    });
+  }
+  if (status >= 500) {
+    return new UnavailableError(`${host} failed while ${what} (${answered})`, {
+      hint: 'the registry has trouble; retry later',
+    });
+  }
+  return new UnavailableError(`${host} answered ${answered} while ${what}`, {
+    hint: 'the registry does not behave like a Docker registry API v2 here; check --registry',
+  });
+}
