@@ -32,7 +32,8 @@ const CMD_ARGS_CONTAINER = "AppDefinition must either contain one of 'cmd' or 'a
 
 /**
  * The schema as shipped has defects that ajv's strict mode rightly reports (see schema/README.md).
- * They are repaired here, in memory, so that strict mode stays on for everything else.
+ * They are repaired here, in memory, so that strict mode stays on for everything else; the fields of
+ * later releases are added.
  */
 function repairedSchema(): Record<string, unknown> {
   const schema = structuredClone(rawSchema) as unknown as {
@@ -54,6 +55,13 @@ function repairedSchema(): Record<string, unknown> {
   delete command['items'];
   const residency = (props['residency']!['properties'] as Record<string, Record<string, unknown>>) ?? {};
   for (const field of Object.values(residency)) delete field['additionalProperties'];
+  // Fields Marathon 1.8-1.11 added (master RAML v2/types/app.raml, appContainer.raml). Without them a
+  // definition from a current cluster would silently lose e.g. `role` on the next merge. Type-checked only.
+  props['tty'] = { type: 'boolean' };
+  props['role'] = { type: 'string', minLength: 1 };
+  props['check'] = { type: 'object' };
+  props['resourceLimits'] = { type: 'object' };
+  (props['container']!['properties'] as Record<string, unknown>)['linuxInfo'] = { type: 'object' };
   // The unversioned "http://json-schema.org/schema#" is draft-04 in practice; nothing in the file needs a
   // draft-04-only keyword, so ajv's default draft-07 vocabulary reads it the same way.
   delete (schema as Record<string, unknown>)['$schema'];
