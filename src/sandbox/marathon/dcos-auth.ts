@@ -84,13 +84,21 @@ export const UNAUTHORIZED_HTML = `<!DOCTYPE html>
 </html>
 `;
 
+let keys: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
+
+/** One key pair per process: making a 2048-bit RSA key costs ~0.2 s of CPU, and tests start many emulators. */
+function signingKeys(): { privateKey: KeyObject; publicKey: KeyObject } {
+  keys ??= generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return keys;
+}
+
 export class DcosAuth {
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
   private readonly accounts = new Map<string, KeyObject>();
 
   constructor(private readonly options: DcosAuthOptions) {
-    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pair = signingKeys();
     this.privateKey = pair.privateKey;
     this.publicKey = pair.publicKey;
     for (const [uid, pem] of Object.entries(options.serviceAccounts))
