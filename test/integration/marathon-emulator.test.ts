@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { startMarathonEmulator, type MarathonEmulator } from '../../src/sandbox/marathon';
 import { request, type SimpleResponse } from '../support/http';
 import { dumpApps, exampleApps, loadSharedExamples, readSharedJson } from './marathon-emulator-examples';
@@ -531,6 +532,85 @@ describe('PUT /v2/apps/{id}', () => {
       headers: expect.objectContaining({ 'content-type': 'application/json' }),
       body: '{"instances":3}',
     });
+  });
+});
+
+describe('the rest of the apps API', () => {
+  const ID = '/ds/dev/shop/api';
+  beforeEach(() => em.addApp(api(ID, 'registry.example.com/shop/api:1.0.0')));
+
+  it('POST /v2/apps creates (201 + the app) and refuses an existing id (409)', async () => {
+    const created = await call('POST', '/v2/apps', api('/ds/dev/shop/new', 'r/shop/new:1'));
+    expect(created.status).toBe(201);
+    expect(created.headers['location']).toBe('/ds/dev/shop/new');
+    expect(created.json()).toEqual(
+      expect.objectContaining({
+        id: '/ds/dev/shop/new',
+        deployments: [{ id: created.headers['marathon-deployment-id'] }],
+      }),
+    );
+    const again = await call('POST', '/v2/apps', api(ID, 'r/shop/api:2'));
+    expect(again.status).toBe(409);
+    expect(again.json()).toEqual({ message: `An app with id [${ID}] already exists.` });
+  });
+
+  it('PATCH merges like PUT but never creates', async () => {
+    expect((await call('PATCH', '/v2/apps/ds/dev/shop/none', { instances: 1 })).status).toBe(404);
+    const res = await call('PATCH', `/v2/apps${ID}`, { instances: 3 });
+    expect(res.status).toBe(200);
+    expect(em.getApp(ID)).toEqual(expect.objectContaining({ instances: 3, env: { JAVA_OPTS: '-Xmx256m' } }));
+  });
+
+  it('ignores `version` with partialUpdate=false (no rollback, no 422)', async () => {
+    const before = await getApp(ID);
+    const body = { ...before, instances: 4 };
+    const res = await call('PUT', `/v2/apps${ID}?partialUpdate=false`, body);
+    expect(res.status).toBe(200);
+    expect(em.getApp(ID)).toEqual(expect.objectContaining({ instances: 4 }));
+    expect(em.getApp(ID)!['version']).not.toBe(before['version']);
+  });
+
+  it('restarts, lists tasks, deletes', async () => {
+    const restart = await call('POST', `/v2/apps${ID}/restart`);
+    expect(restart.status).toBe(200);
+    expect(em.deployments()[0]).toEqual(
+      expect.objectContaining({ steps: [{ actions: [{ action: 'RestartApplication', app: ID }] }] }),
+    );
+    const tasks = await call('GET', `/v2/apps${ID}/tasks`);
+    expect(tasks.json<{ tasks: Obj[] }>().tasks.length).toBeGreaterThanOrEqual(2);
+    expect((await call('DELETE', `/v2/apps${ID}`)).status).toBe(409); // still locked by the restart
+    const deleted = await call('DELETE', `/v2/apps${ID}?force=true`);
+    expect(deleted.status).toBe(200);
+    expect(em.getApp(ID)).toBeUndefined();
+    expect((await call('GET', `/v2/apps${ID}`)).status).toBe(404);
+  });
+
+  it('answers /ping and /v2/info, and streams deployment events on /v2/events', async () => {
+    expect((await call('GET', '/ping')).text()).toBe('pong\n');
+    expect((await call('GET', '/v2/info')).json()).toEqual(
+      expect.objectContaining({ name: 'marathon', elected: true }),
+    );
+    expect((await call('GET', '/v2/events')).status).toBe(405); // needs Accept: text/event-stream
+
+    const frames: string[] = [];
+    const stream = await new Promise<http.IncomingMessage>((resolve) => {
+      http.get(`${em.url}/v2/events`, { headers: { Accept: 'text/event-stream' } }, resolve);
+    });
+    stream.on('data', (chunk: Buffer) => frames.push(chunk.toString('utf8')));
+    const put = await call('PUT', `/v2/apps${ID}`, { container: { docker: { image: 'r/shop/api:2' } } });
+    const deploymentId = put.json<Obj>()['deploymentId'];
+    await until(
+      async () => frames.join(''),
+      (text) => text.includes('event: deployment_success'),
+    );
+    const success = frames
+      .join('')
+      .split('\n\n')
+      .find((f) => f.startsWith('event: deployment_success'))!;
+    expect(JSON.parse(success.split('data: ')[1]!)).toEqual(
+      expect.objectContaining({ eventType: 'deployment_success', id: deploymentId }),
+    );
+    stream.destroy();
   });
 });
 

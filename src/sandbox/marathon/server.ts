@@ -91,8 +91,9 @@ export class EmulatorServer {
         }
       });
     });
-    // Keep-alive clients must not keep close() waiting.
-    this.server.keepAliveTimeout = 1000;
+    // Longer than any client poll interval, so a reused socket is not closed under a request;
+    // close() drops idle connections itself.
+    this.server.keepAliveTimeout = 30_000;
   }
 
   async listen(): Promise<string> {
