@@ -176,6 +176,7 @@ describe('Admin Router in front of Marathon', () => {
     await em.close();
     em = await startMarathonEmulator({ mode: 'dcos', users: { alice: 'pw' }, tokenLifetimeMs: 1 });
     const token = await tokenFor({ uid: 'alice', password: 'pw' });
+    await new Promise((r) => setTimeout(r, 10)); // exp has whole seconds: make sure it has passed
     expectAdminRouter401(await apps(`token=${token}`));
   });
 

@@ -41,9 +41,14 @@ export interface MarathonEmulator {
   listApps(): Array<Record<string, unknown>>;
   /** Running deployments as GET /v2/deployments shows them. */
   deployments(): Array<Record<string, unknown>>;
-  /** Scenario: the next deployment(s) touching this app never become healthy ('hang': stays in /v2/deployments
-   *  forever until cancelled/forced; 'fail': the deployment disappears but the new tasks keep failing,
-   *  lastTaskFailure set). `times` default 1. */
+  /** Scenario: the next deployment(s) touching this app never become healthy. 'hang': it stays in
+   *  /v2/deployments until cancelled or overridden with force; its new task keeps failing (lastTaskFailure
+   *  set) and never counts as healthy, while old tasks keep serving as far as the app's upgradeStrategy
+   *  allows (the default minimumHealthCapacity 1 keeps all of them, so tasksHealthy stays at instances,
+   *  counted on the OLD version; with 0.5 it drops to half). 'fail': the deployment disappears but the app
+   *  never becomes healthy on the new version (tasksHealthy 0, or tasksStaged = instances without health
+   *  checks), lastTaskFailure set. Every deployment that touches the app uses one (PUT, rollback, restart,
+   *  a DELETE /v2/deployments revert). `times` default 1. */
   failNextDeployment(appId: string, mode: 'hang' | 'fail', times?: number): void;
   /** Scenario: start a deployment on the app that never finishes, so the next PUT gets 409 with its id. Returns the deployment id. */
   lockApp(appId: string): string;
