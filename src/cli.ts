@@ -68,8 +68,14 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
     .option('--dump <dir>', 'folder for rollback.json', '.')
     .option('--keep <n>', 'offer the days of the newest N images of each repository', positiveInt, 10)
     .option('--tz <zone>', 'time zone in which a date is a calendar day', 'UTC')
-    .option('--tag-pattern <regex>', 'which tags belong to the environment; {env} is replaced by --env')
-    .option('--cache <dir>', 'cache for content fetched by digest (default: the user cache folder)')
+    .option(
+      '--tag-pattern <regex>',
+      'regex a whole tag must match to belong to the environment; {env} stands for --env',
+    )
+    .option(
+      '--cache <dir>',
+      'cache of image dates by digest (default: $XDG_CACHE_HOME/rollback or ~/.cache/rollback)',
+    )
     .option('--no-cache', 'do not read or write the digest cache')
     .option(
       '--trust-immutable-tags',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { InputError, UnavailableError } from '../errors';
+import { InputError, UnavailableError, isRollbackError } from '../errors';
 import { createHttpClient, type TlsOptions } from '../http/client';
 import { createLimiter, type Limiter } from '../http/limiter';
 import { defaultRetryPolicy, requestWithRetry, type RetryPolicy } from '../http/retry';
@@ -275,16 +275,18 @@ export class RegistryClient {
   ): Promise<AxiosResponse<Buffer>> {
     let refreshed = false;
     for (let round = 0; ; round++) {
-      const authorization =
-        options.authenticate === false ? undefined : await this.auth.authorization(repository);
-      const headers: Record<string, string> = {};
-      if (options.accept) headers.Accept = options.accept;
-      if (authorization) headers.Authorization = authorization;
-      this.stats.calls++;
+      let authorization: string | undefined;
       let res: AxiosResponse<ArrayBuffer>;
       try {
-        res = await this.limit(() =>
-          requestWithRetry<ArrayBuffer>(
+        res = await this.limit(async () => {
+          // Inside the slot: a token taken while queued could be stale by the time it is sent.
+          authorization =
+            options.authenticate === false ? undefined : await this.auth.authorization(repository);
+          const headers: Record<string, string> = {};
+          if (options.accept) headers.Accept = options.accept;
+          if (authorization) headers.Authorization = authorization;
+          this.stats.calls++;
+          return requestWithRetry<ArrayBuffer>(
             this.http,
             {
               method,
@@ -295,9 +297,10 @@ export class RegistryClient {
               signal: this.options.signal,
             },
             this.policy,
-          ),
-        );
+          );
+        });
       } catch (err) {
+        if (isRollbackError(err)) throw err; // from the token service
         throw networkFailure(err, this.registry, what);
       }
       const response = res as unknown as AxiosResponse<Buffer>;

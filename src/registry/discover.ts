@@ -186,7 +186,9 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
       const examples = all.slice(0, 3).join(', ');
       throw new InputError(
         `repository ${repository} has no tags of environment ${settings.environment} (${settings.filter.description}; ${
-          all.length === 0 ? 'it has no tags at all' : `it has ${all.length} others, e.g. ${examples}`
+          all.length === 0
+            ? 'it has no tags at all'
+            : `it has ${plural(all.length, 'other tag')}, e.g. ${examples}`
         })`,
         { hint: 'check --env and --repo, or --tag-pattern if the tags are named differently' },
       );
@@ -211,14 +213,14 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     if (undated.length > 0) {
       const shown = undated.slice(0, 3).map((u) => `${u.tag}: ${u.reason}`);
       log.warn(
-        `${repository}: ${undated.length} of ${tags.length} ${settings.environment} images have no usable creation date and are left out (${shown.join('; ')}${undated.length > 3 ? '; ...' : ''})`,
+        `${repository}: ${undated.length} of ${plural(tags.length, `${settings.environment} image`)} ${undated.length === 1 ? 'has' : 'have'} no usable creation date and ${undated.length === 1 ? 'is' : 'are'} left out (${shown.join('; ')}${undated.length > 3 ? '; ...' : ''})`,
       );
     }
     const newest = images[0];
     log.status(
       repository,
       newest
-        ? `${images.length} images dated${undated.length ? `, ${undated.length} undated` : ''}; newest ${newest.tag} built ${newest.created}`
+        ? `${plural(images.length, 'image')} dated${undated.length ? `, ${undated.length} undated` : ''}; newest ${newest.tag} built ${newest.created}`
         : `no dated image (${undated.length} undated)`,
     );
     return { name: repository, images, undated };
@@ -269,6 +271,10 @@ const gone = (tag: string): TagResult => ({
   tag,
   dating: { reason: 'the tag disappeared while it was being read (manifest unknown)' },
 });
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
 
 function reasonOf(dating: Dating): string {
   return isDated(dating) ? 'the registry sent no digest for it' : dating.reason;

@@ -41,13 +41,19 @@ export function removeTempDirs(): void {
 
 /**
  * `rollback get ARGS` with `--dump` in a fresh folder (unless given) and no cache unless the
- * arguments choose one; `env` replaces the process environment entirely.
+ * arguments choose one (or `defaultCache`); `env` replaces the process environment entirely.
  */
-export async function runGet(args: string[], env: NodeJS.ProcessEnv = {}): Promise<GetRun> {
+export async function runGet(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  options: { defaultCache?: boolean } = {},
+): Promise<GetRun> {
   const dir = args.includes('--dump') ? args[args.indexOf('--dump') + 1]! : tempDir();
   const extra = [
     ...(args.includes('--dump') ? [] : ['--dump', dir]),
-    ...(args.includes('--cache') || args.includes('--no-cache') ? [] : ['--no-cache']),
+    ...(args.includes('--cache') || args.includes('--no-cache') || options.defaultCache
+      ? []
+      : ['--no-cache']),
   ];
   const stdout = collector();
   const stderr = collector();
