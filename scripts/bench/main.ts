@@ -1,0 +1,391 @@
+/**
+ * `npm run bench`: every speed and size target of the project, measured side by side in one run,
+ * printed as one table and written to bench/results.json. Not a test: timings on a shared 2-core
+ * machine vary, so the script reports ratios of runs made moments apart instead of asserting.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startDockerRegistry } from '../../test/support/docker-registry';
+import { pushImage } from '../../test/support/push-image';
+import { createLimiter } from '../../src/http/limiter';
+import { startMarathonEmulator } from '../../src/sandbox/marathon';
+import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
+
+const ROOT = path.join(__dirname, '..', '..');
+const BUNDLE = path.join(ROOT, 'resources', 'rollback', 'rollback.cjs');
+const LATENCY_MS = 20;
+const DEFAULT_CONCURRENCY = 8;
+const REPOS = 10;
+const TAGS_PER_ENV = 60;
+const SERVICES = 20;
+const DEPLOYMENT_MS = 2000;
+
+interface Row {
+  measure: string;
+  project: string;
+  baseline: string;
+  ratio: number;
+  target: string;
+  met: boolean;
+  notes?: string;
+}
+
+interface CliRun {
+  ms: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BUNDLE, ...args], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, code: code ?? -1, stdout, stderr }),
+    );
+  });
+}
+
+function mustSucceed(what: string, run: CliRun): CliRun {
+  if (run.code !== 0) throw new Error(`${what} exited ${run.code}:\n${run.stderr.slice(-2000)}`);
+  return run;
+}
+
+const tmp = (prefix: string) => mkdtempSync(path.join(os.tmpdir(), `rollback-bench-${prefix}-`));
+const fmtMs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const log = (s: string) => process.stderr.write(`bench: ${s}\n`);
+
+function describeCounts(proxy: LatencyProxy): string {
+  return [...proxy.counts.entries()].map(([k, v]) => `${v} ${k}`).join(', ');
+}
+
+async function discovery(rows: Row[], results: Record<string, unknown>): Promise<void> {
+  log(
+    `seeding a real docker-registry: ${REPOS} repositories x ${TAGS_PER_ENV} develop tags (+ as many stage tags)`,
+  );
+  const registry = await startDockerRegistry();
+  try {
+    const limit = createLimiter(8);
+    const repos = Array.from({ length: REPOS }, (_, i) => `bench/svc-${String(i).padStart(2, '0')}`);
+    const day = 86_400_000;
+    const base = Date.UTC(2026, 8, 1, 10);
+    const pushes: Array<Promise<unknown>> = [];
+    repos.forEach((repo, r) => {
+      for (let i = 0; i < TAGS_PER_ENV; i++) {
+        // Versions and dates disagree on purpose: name order is not time order.
+        const created = new Date(base + ((i * 7 + r) % TAGS_PER_ENV) * day).toISOString();
+        for (const env of ['develop', 'stage']) {
+          pushes.push(
+            limit(() => pushImage(registry, repo, `1.${i}.0-${env}`, { kind: 'schema2', created })),
+          );
+        }
+      }
+    });
+    await Promise.all(pushes);
+    const proxy = await startLatencyProxy(registry.url, LATENCY_MS);
+    try {
+      const args = (dump: string, cache: string, extra: string[] = []) => [
+        'get',
+        '--registry',
+        proxy.url,
+        '--repo',
+        repos.join(','),
+        '--env',
+        'develop',
+        '--dump',
+        dump,
+        '--cache',
+        cache,
+        ...extra,
+      ];
+      const cache = tmp('cache');
+      proxy.reset();
+      const cold = mustSucceed('get (cold)', await cli(args(tmp('cold'), cache)));
+      const coldRequests = proxy.total();
+      const coldCounts = describeCounts(proxy);
+      const hasProbe = [...proxy.counts.keys()].some((k) => k.endsWith('/v2/'));
+      const chain = (hasProbe ? 1 : 0) + 3; // probe -> tags/list -> manifest -> config blob
+
+      proxy.reset();
+      const sequential = mustSucceed(
+        'get --concurrency 1',
+        await cli(args(tmp('seq'), tmp('seqcache'), ['--concurrency', '1'])),
+      );
+      const seqRequests = proxy.total();
+
+      proxy.reset();
+      const warm = mustSucceed('get (warm)', await cli(args(tmp('warm'), cache)));
+      const warmRequests = proxy.total();
+      const warmCounts = describeCounts(proxy);
+
+      proxy.reset();
+      const trusted = mustSucceed(
+        'get --trust-immutable-tags',
+        await cli(args(tmp('trust'), cache, ['--trust-immutable-tags'])),
+      );
+      const trustedRequests = proxy.total();
+      const trustedCounts = describeCounts(proxy);
+
+      const lowerBound = (coldRequests * LATENCY_MS) / DEFAULT_CONCURRENCY + chain * LATENCY_MS;
+      rows.push({
+        measure: `get cold, ${REPOS}x${TAGS_PER_ENV} tags, +${LATENCY_MS} ms/request`,
+        project: `${fmtMs(cold.ms)} (${coldRequests} req)`,
+        baseline: `${fmtMs(sequential.ms)} (${seqRequests} req, one at a time)`,
+        ratio: sequential.ms / cold.ms,
+        target: '>= 6x faster than sequential',
+        met: sequential.ms / cold.ms >= 6,
+        notes: coldCounts,
+      });
+      rows.push({
+        measure: 'get cold vs lower bound',
+        project: fmtMs(cold.ms),
+        baseline: `${fmtMs(lowerBound)} = ${coldRequests}x${LATENCY_MS}/${DEFAULT_CONCURRENCY} + ${chain}x${LATENCY_MS}`,
+        ratio: cold.ms / lowerBound,
+        target: 'within 1.5x of the bound',
+        met: cold.ms / lowerBound <= 1.5,
+      });
+      rows.push({
+        measure: 'get warm (digest cache)',
+        project: `${fmtMs(warm.ms)} (${warmRequests} req)`,
+        baseline: `${fmtMs(cold.ms)} cold`,
+        ratio: cold.ms / warm.ms,
+        target: '>= 1.8x faster than cold',
+        met: cold.ms / warm.ms >= 1.8,
+        notes: `${warmCounts}: one HEAD per tag remains, because a tag can be re-pushed to another digest`,
+      });
+      rows.push({
+        measure: 'get warm --trust-immutable-tags',
+        project: `${fmtMs(trusted.ms)} (${trustedRequests} req)`,
+        baseline: `${fmtMs(cold.ms)} cold`,
+        ratio: cold.ms / trusted.ms,
+        target: 'report (opt-in)',
+        met: true,
+        notes: `${trustedCounts}: only the tag lists, to see new tags`,
+      });
+      if (
+        cold.stdout !== warm.stdout ||
+        cold.stdout !== sequential.stdout ||
+        cold.stdout !== trusted.stdout
+      ) {
+        throw new Error('get printed different dates across runs: the benchmark compares unequal work');
+      }
+      results.discovery = {
+        coldMs: cold.ms,
+        sequentialMs: sequential.ms,
+        warmMs: warm.ms,
+        trustedMs: trusted.ms,
+        coldRequests,
+        seqRequests,
+        warmRequests,
+        trustedRequests,
+        lowerBoundMs: lowerBound,
+        chain,
+      };
+    } finally {
+      await proxy.close();
+    }
+  } finally {
+    await registry.stop();
+  }
+}
+
+async function rollback(rows: Row[], results: Record<string, unknown>): Promise<void> {
+  log(`rollback: ${SERVICES} services on the Marathon emulator, ${DEPLOYMENT_MS} ms per deployment`);
+  const registry = await startDockerRegistry();
+  const emulator = await startMarathonEmulator({ deploymentMs: DEPLOYMENT_MS });
+  try {
+    const repos = Array.from({ length: SERVICES }, (_, i) => `bench/app-${String(i).padStart(2, '0')}`);
+    const limit = createLimiter(8);
+    await Promise.all(
+      repos.flatMap((repo) => [
+        limit(() =>
+          pushImage(registry, repo, '1.0.0-develop', { kind: 'schema2', created: '2026-11-20T10:00:00Z' }),
+        ),
+        limit(() =>
+          pushImage(registry, repo, '1.1.0-develop', { kind: 'schema2', created: '2026-11-27T10:00:00Z' }),
+        ),
+      ]),
+    );
+    const host = new URL(registry.url).host;
+    const seedApps = (subset: string[]) => {
+      for (const repo of subset) {
+        emulator.addApp({
+          id: `/ds/dev/${repo}`,
+          instances: 1,
+          cpus: 0.1,
+          mem: 64,
+          container: { type: 'DOCKER', docker: { image: `${host}/${repo}:1.1.0-develop` } },
+        });
+      }
+    };
+    const catalogFor = async (subset: string[]) => {
+      const dump = tmp('catalog');
+      mustSucceed(
+        'get for the rollback catalog',
+        await cli([
+          'get',
+          '--registry',
+          registry.url,
+          '--repo',
+          subset.join(','),
+          '--env',
+          'develop',
+          '--dump',
+          dump,
+          '--no-cache',
+        ]),
+      );
+      return dump;
+    };
+    const runArgs = (dump: string, extra: string[] = []) => [
+      'run',
+      '--date',
+      '2026-11-20',
+      '--dump',
+      dump,
+      '--marathon',
+      emulator.url,
+      '--group',
+      '/ds/dev',
+      '--json',
+      ...extra,
+    ];
+
+    // The slowest single deployment, through the same CLI, so fixed costs are counted alike.
+    const one = repos.slice(0, 1);
+    seedApps(one);
+    const single = mustSucceed('run (one service)', await cli(runArgs(await catalogFor(one))));
+
+    const all = await catalogFor(repos);
+    seedApps(repos); // back on 1.1.0
+    const concurrent = mustSucceed('run (all services)', await cli(runArgs(all, ['--concurrency', '20'])));
+    seedApps(repos);
+    const sequential = mustSucceed('run --concurrency 1', await cli(runArgs(all, ['--concurrency', '1'])));
+
+    rows.push({
+      measure: `run, ${SERVICES} services x ${DEPLOYMENT_MS} ms deployment`,
+      project: fmtMs(concurrent.ms),
+      baseline: `${fmtMs(single.ms)} for one service`,
+      ratio: concurrent.ms / single.ms,
+      target: 'within 1.3x of one deployment',
+      met: concurrent.ms / single.ms <= 1.3,
+    });
+    rows.push({
+      measure: 'run vs one service after another',
+      project: fmtMs(concurrent.ms),
+      baseline: `${fmtMs(sequential.ms)} (--concurrency 1)`,
+      ratio: sequential.ms / concurrent.ms,
+      target: 'report',
+      met: true,
+    });
+    results.rollback = { singleMs: single.ms, concurrentMs: concurrent.ms, sequentialMs: sequential.ms };
+  } finally {
+    await emulator.close();
+    await registry.stop();
+  }
+}
+
+async function startup(rows: Row[], results: Record<string, unknown>): Promise<void> {
+  log('start-up: node rollback.cjs --help vs node -e 0, 10 runs each, interleaved');
+  const time = async (args: string[]) => {
+    const started = process.hrtime.bigint();
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { stdio: 'ignore' });
+      child.on('error', reject);
+      child.on('close', () => resolve());
+    });
+    return Number(process.hrtime.bigint() - started) / 1e6;
+  };
+  await time(['-e', '0']);
+  await time([BUNDLE, '--help']); // warm the file cache
+  const bare: number[] = [];
+  const help: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    bare.push(await time(['-e', '0']));
+    help.push(await time([BUNDLE, '--help']));
+  }
+  const overhead = median(help) - median(bare);
+  rows.push({
+    measure: 'start-up: --help, median of 10',
+    project: fmtMs(median(help)),
+    baseline: `${fmtMs(median(bare))} (node -e 0)`,
+    ratio: median(help) / median(bare),
+    target: '< 100 ms above bare node',
+    met: overhead < 100,
+    notes: `${overhead.toFixed(0)} ms above bare node`,
+  });
+  const size = statSync(BUNDLE).size;
+  rows.push({
+    measure: 'bundle size',
+    project: `${(size / 1024).toFixed(0)} KB`,
+    baseline: '600 KB',
+    ratio: size / (600 * 1024),
+    target: '< 600 KB',
+    met: size < 600 * 1024,
+  });
+  results.startup = {
+    helpMedianMs: median(help),
+    bareMedianMs: median(bare),
+    overheadMs: overhead,
+    bundleBytes: size,
+  };
+}
+
+function printTable(rows: Row[]): void {
+  const header = ['measure', 'this project', 'baseline', 'ratio', 'target', 'met'];
+  const body = rows.map((r) => [
+    r.measure,
+    r.project,
+    r.baseline,
+    `${r.ratio.toFixed(2)}x`,
+    r.target,
+    r.met ? 'yes' : 'NO',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const b of body) console.log(line(b));
+  const notes = rows.filter((r) => r.notes);
+  if (notes.length) {
+    console.log('\nnotes:');
+    for (const r of notes) console.log(`  ${r.measure}: ${r.notes}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const rows: Row[] = [];
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+  };
+  await startup(rows, results);
+  await discovery(rows, results);
+  await rollback(rows, results);
+  printTable(rows);
+  results.rows = rows;
+  results.totalSeconds = (Date.now() - started) / 1000;
+  mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  log(`done in ${results.totalSeconds as number} s; results in bench/results.json`);
+  if (rows.some((r) => !r.met)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 2;
+});
