@@ -6,6 +6,13 @@ import { pushImage } from '../support/push-image';
 import { startTokenAuth, type TokenAuth } from '../support/token-server';
 import { nov, removeTempDirs, runGet, tempDir } from './get-support';
 
+async function seed(target: RealRegistry): Promise<void> {
+  await pushImage(target, 'team/svc', '1.0.0-develop', { kind: 'schema2', created: nov(20) });
+  await pushImage(target, 'team/svc', '1.1.0-develop', { kind: 'oci', annotation: nov(21) });
+  await pushImage(target, 'team/web', '2.0.0-develop', { kind: 'schema2', created: nov(10) });
+  await pushImage(target, 'team/web', '2.1.0-develop', { kind: 'schema2', created: nov(11) });
+}
+
 /** Credentials come only from REGISTRY_USER / REGISTRY_PASSWORD and never show up anywhere. */
 describe.each(registryKinds)('get against $name: authentication', (kind) => {
   const user = 'ci-bot';
@@ -13,13 +20,6 @@ describe.each(registryKinds)('get against $name: authentication', (kind) => {
   const env = { REGISTRY_USER: user, REGISTRY_PASSWORD: password };
   const repos = 'team/svc,team/web';
   const expectedDates = ['2026-11-21', '2026-11-20', '2026-11-11', '2026-11-10'];
-
-  async function seed(target: RealRegistry): Promise<void> {
-    await pushImage(target, 'team/svc', '1.0.0-develop', { kind: 'schema2', created: nov(20) });
-    await pushImage(target, 'team/svc', '1.1.0-develop', { kind: 'oci', annotation: nov(21) });
-    await pushImage(target, 'team/web', '2.0.0-develop', { kind: 'schema2', created: nov(10) });
-    await pushImage(target, 'team/web', '2.1.0-develop', { kind: 'schema2', created: nov(11) });
-  }
 
   afterAll(() => removeTempDirs());
 

@@ -37,9 +37,19 @@ function rollback(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Pr
   });
 }
 
+const user = 'jenkins';
+const password = 'e2e-S3cret-Passw0rd';
+
+/** Exactly one `rollback:` line on stderr, matching `pattern`; nothing on stdout; no password. */
+function oneLine(res: Result, pattern: RegExp): void {
+  const lines = res.stderr.split('\n').filter(Boolean);
+  expect(lines.filter((l) => l.startsWith('rollback: '))).toHaveLength(1);
+  expect(lines.find((l) => l.startsWith('rollback: '))).toMatch(pattern);
+  expect(res.stdout).toBe('');
+  expect(res.stderr).not.toContain(password);
+}
+
 describe.each(registryKinds)('rollback.cjs get against $name', (kind) => {
-  const user = 'jenkins';
-  const password = 'e2e-S3cret-Passw0rd';
   let reg: RealRegistry;
 
   beforeAll(async () => {
@@ -100,13 +110,6 @@ describe.each(registryKinds)('rollback.cjs get against $name', (kind) => {
     const untouched = () => {
       expect(readFileSync(catalog, 'utf8')).toBe(previous);
       expect(statSync(dir).isDirectory()).toBe(true);
-    };
-    const oneLine = (res: Result, pattern: RegExp) => {
-      const lines = res.stderr.split('\n').filter(Boolean);
-      expect(lines.filter((l) => l.startsWith('rollback: '))).toHaveLength(1);
-      expect(lines.find((l) => l.startsWith('rollback: '))).toMatch(pattern);
-      expect(res.stdout).toBe('');
-      expect(res.stderr).not.toContain(password);
     };
 
     it('exit 2 for an unknown repository, naming it', async () => {

@@ -164,7 +164,9 @@ describe.each(registryKinds)('get against $name: formats and dates', (kind) => {
     expect(run.stderr).toMatch(
       /warning: team\/app: 1 of 6 develop images has no usable creation date and is left out \(1\.0\.0-develop: /,
     );
-    expect(run.stderr).toMatch(/warning: team\/oci: 1 of 3 develop images has .*\(2\.2\.0-develop: the image has no creation date\)/);
+    expect(run.stderr).toMatch(
+      /warning: team\/oci: 1 of 3 develop images has .*\(2\.2\.0-develop: the image has no creation date\)/,
+    );
   });
 
   it('offers the days of the newest --keep images per repository but keeps every image', async () => {
