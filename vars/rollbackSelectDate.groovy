@@ -283,7 +283,7 @@ boolean isHttpUrl(String value) {
 @NonCPS
 Integer positiveInt(def value) {
     String text = value == null ? '' : value.toString().trim()
-    return text ==~ /[1-9]\d{0,8}/ ? Integer.valueOf(text) : null
+    return text ==~ /[1-9]\d{0,8}/ ? text.toInteger() : null
 }
 
 @NonCPS

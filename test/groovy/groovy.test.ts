@@ -31,6 +31,8 @@ const REQUIRED = [
   'run: unknown environment is refused',
   'run: a failed rollback fails the build after archiving the journal',
   'pipeline: reads the registry on an agent, asks with no agent held, rolls back on an agent',
+  'example: Jenkinsfile.example asks for a date on the agent, then rolls back with the approver',
+  'example: Jenkinsfile.example skips the rollback and ends ABORTED when nobody chooses a date',
   'static: every vars/*.groovy keeps the Pipeline rules (constant sh scripts, @NonCPS without steps, no JsonSlurper/Matcher/File)',
 ];
 

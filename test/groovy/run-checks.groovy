@@ -32,6 +32,7 @@ if (mode == 'unit') {
     SelectDateChecks.register(suite)
     RollbackRunChecks.register(suite)
     PipelineChecks.register(suite)
+    ExampleChecks.register(suite)
     VarSourceChecks.register(suite)
 } else if (mode == 'e2e') {
     EndToEndCheck.register(suite)

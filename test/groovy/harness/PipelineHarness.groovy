@@ -111,6 +111,11 @@ class PipelineHarness {
 
     // ---- the fake steps ----
 
+    /** For fakes outside this class (DeclarativeFake). */
+    void recordStep(String step, List args) {
+        record(step, args)
+    }
+
     private void record(String step, List args, Map extra = [:]) {
         calls << ([step: step, args: plain(args), inNode: nodeDepth > 0, locks: new ArrayList(heldLocks)] + extra)
     }

@@ -1,0 +1,95 @@
+import org.codehaus.groovy.control.CompilerConfiguration
+import org.codehaus.groovy.control.customizers.ImportCustomizer
+
+/**
+ * Just enough of Declarative Pipeline to run a Jenkinsfile like Jenkinsfile.example on the harness:
+ * `pipeline` collects agent, options, parameters and stages, then runs each stage in order on the
+ * agent, skipping a stage whose `when { expression { ... } }` is false. Sections and steps are
+ * recorded like any other step; `script { }` just runs its body.
+ */
+class DeclarativeFake {
+    final PipelineHarness h
+    private final List<Map> stages = []
+    private Map collecting = null
+    private Object whenResult = null
+    private boolean onAgent = false
+
+    DeclarativeFake(PipelineHarness h) {
+        this.h = h
+    }
+
+    /** Runs the Jenkinsfile as Jenkins would compile it: with @Library imported. */
+    void run(File jenkinsfile) {
+        install()
+        CompilerConfiguration config = new CompilerConfiguration()
+        config.addCompilationCustomizers(new ImportCustomizer().addImports('org.jenkinsci.plugins.workflow.libs.Library'))
+        GroovyShell shell = new GroovyShell(PipelineHarness.classLoader, h.binding, config)
+        shell.parse(jenkinsfile).run()
+    }
+
+    private void section(String name, Closure impl) {
+        h.binding.setVariable(name, impl)
+    }
+
+    private void install() {
+        section('pipeline') { Closure body ->
+            h.recordStep('pipeline', [])
+            body()
+            runStages()
+        }
+        section('agent') { Object spec ->
+            h.recordStep('agent', [spec instanceof Closure ? '<closure>' : spec])
+            onAgent = true
+            if (spec instanceof Closure) {
+                spec()
+            }
+        }
+        section('label') { String label -> h.recordStep('label', [label]) }
+        section('options') { Closure body -> body() }
+        section('buildDiscarder') { Object strategy -> h.recordStep('buildDiscarder', [strategy]) }
+        section('logRotator') { Map args -> [$class: 'logRotator'] + args }
+        section('parameters') { Object arg ->
+            if (arg instanceof Closure) {
+                h.recordStep('parameters', [])
+                arg()
+                return null
+            }
+            [$class: 'parameters', list: arg]
+        }
+        Closure choice = h.binding.getVariable('choice') as Closure
+        Closure booleanParam = h.binding.getVariable('booleanParam') as Closure
+        // Inside `parameters { }` a parameter is declared; elsewhere (input) it is a value.
+        section('choice') { Map args -> h.recordStep('choice', [args]); choice(args) }
+        section('booleanParam') { Map args -> h.recordStep('booleanParam', [args]); booleanParam(args) }
+        section('stages') { Closure body -> body() }
+        section('stage') { String name, Closure body ->
+            collecting = [name: name]
+            body()
+            stages << collecting
+            collecting = null
+        }
+        section('when') { Closure body -> collecting.when = body }
+        section('steps') { Closure body -> collecting.steps = body }
+        section('expression') { Closure body -> whenResult = body() }
+        section('script') { Closure body -> body() }
+    }
+
+    private void runStages() {
+        stages.each { Map stage ->
+            if (stage.when != null) {
+                whenResult = null
+                (stage.when as Closure).call()
+                if (!whenResult) {
+                    h.recordStep('stage', [stage.name, 'skipped'])
+                    return
+                }
+            }
+            h.recordStep('stage', [stage.name])
+            if (onAgent) {
+                (h.binding.getVariable('node') as Closure).call(stage.steps as Closure)
+            } else {
+                (stage.steps as Closure).call()
+            }
+        }
+    }
+}
