@@ -81,7 +81,8 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
     deploymentRunning = false,
     deploymentId?: string,
   ) => {
-    logger.status(item.label, `failed: ${message}`);
+    // The watcher has already shown its own verdict.
+    if (!deploymentId) logger.status(item.label, `failed: ${message}`);
     await journal.record(item.appId, {
       action: options.action,
       outcome: 'failed',
@@ -99,8 +100,14 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
     return fail((err as Error).message, false);
   }
   const current = dockerImageOf(app);
-  if (current === item.to && (app.deployments ?? []).length === 0) {
-    logger.status(item.label, `already on ${displayVersion(item.to)}`);
+  if (current === item.to) {
+    // Nothing of ours to do (e.g. putting back an app whose change Marathon refused). A deployment
+    // someone else runs on it is theirs to watch.
+    const running = (app.deployments ?? []).map((d) => d.id);
+    logger.status(
+      item.label,
+      `already on ${displayVersion(item.to)}${running.length ? ` (deployment ${running.join(', ')} of someone else still running)` : ''}`,
+    );
     await journal.record(item.appId, { action: options.action, outcome: 'no-op', image: item.to });
     return { ...base, changed: false, ok: true, deploymentRunning: false };
   }

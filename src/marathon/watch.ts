@@ -55,7 +55,8 @@ export function readiness(app: MarathonApp, target: Pick<WatchTarget, 'version' 
   const instances = app.instances ?? 1;
   const checked = (app.healthChecks?.length ?? 0) > 0;
   const up = checked ? (app.tasksHealthy ?? 0) : (app.tasksRunning ?? 0);
-  const counts = `${up}/${instances} ${checked ? 'healthy' : 'running'}`;
+  // During a restart old and new tasks run side by side; say so rather than print "3/2".
+  const counts = `${Math.min(up, instances)}/${instances} ${checked ? 'healthy' : 'running'}${up > instances ? ', old tasks stopping' : ''}`;
   // A scale by someone else after our change gives a new version but keeps our config change.
   const configVersion = (app.versionInfo as { lastConfigChangeAt?: unknown } | undefined)?.lastConfigChangeAt;
   const onVersion =
