@@ -88,6 +88,16 @@ class SelectDateChecks {
             assert h.env.ROLLBACK_APPROVER == 'carol'
         }
 
+        suite.check('select: an answer without the approver (a plain String) still works; env never gets "null"') { PipelineHarness h ->
+            helperPrintsDates(h)
+            h.inputHandler = { Map args -> args.parameters[0].choices[2] }
+            assert h.call('rollbackSelectDate', select()) == '2026-11-02'
+            assert h.env.ROLLBACK_DATE == '2026-11-02'
+            assert h.env.ROLLBACK_APPROVER == ''
+            assert h.env.ROLLBACK_REGISTRY_CREDENTIALS_ID == ''
+            assert !h.env.values().contains('null')
+        }
+
         suite.check('select: submitter limits who may answer') { PipelineHarness h ->
             helperPrintsDates(h)
             answer(h, 0)

@@ -17,7 +17,7 @@ class PipelineHarness {
     static final List<String> VARS = ['rollbackSelectDate', 'rollbackRun', 'rollbackPipeline']
 
     final Binding binding = new Binding()
-    final Map<String, Object> env = [:]
+    final Map<String, Object> env = new EnvMap()
     final Map<String, Object> params = [:]
     final Map<String, Object> currentBuild = [description: null, result: null]
     /** id -> [type: 'usernamePassword', username:, password:] | [type: 'string', secret:] | [type: 'sshUserPrivateKey', username:, privateKey:] */
