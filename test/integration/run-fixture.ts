@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } fro
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { validateCatalog, type Catalog } from '../../src/plan/catalog';
-import { newestFirst } from '../../src/plan/snapshot';
+import { parseCatalog, type Catalog } from '../../src/plan/catalog';
 import {
   startMarathonEmulator,
   type MarathonEmulator,
@@ -15,7 +14,7 @@ import { pushImage } from '../support/push-image';
 
 /**
  * The world of the end-to-end `run` tests: a real docker-registry holding the images of three
- * services, a catalog of them (what `get` writes), a Marathon emulator whose /ds/dev group runs the
+ * services, their catalog written by the real `get`, a Marathon emulator whose /ds/dev group runs the
  * bad release, decoy apps that must never be touched, and the bundled helper run as a child.
  */
 
@@ -72,24 +71,27 @@ export async function startWorld(
       images[repo]!.push({ tag, digest, created: new Date(created).toISOString() });
     }
   }
-  const catalog = validateCatalog(
-    {
-      format: 'rollback-catalog',
-      version: 1,
-      generatedAt: '2026-11-28T12:00:00.000Z',
-      registry: registry.url,
-      environment: 'develop',
-      timeZone: 'UTC',
-      keep: 10,
-      offeredDates: ['2026-11-28', '2026-11-27', '2026-11-26', '2026-11-25', '2026-11-20', '2026-11-10'],
-      repositories: ['shop/api', 'shop/billing', 'shop/frontend'].map((name) => ({
-        name,
-        images: newestFirst([...images[name]!]),
-        undated: [],
-      })),
-    },
-    'fixture',
+  // rollback.json as the real `get` writes it (the same bundle, the same registry).
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rollback-get-'));
+  const get = await runBundle(
+    [
+      'get',
+      '--registry',
+      registry.url,
+      '--repo',
+      'shop/api,shop/billing,shop/frontend',
+      '--env',
+      'develop',
+      '--dump',
+      dir,
+      '--no-cache',
+    ],
+    options.registryBasic
+      ? { REGISTRY_USER: options.registryBasic.user, REGISTRY_PASSWORD: options.registryBasic.password }
+      : {},
   );
+  if (get.code !== 0) throw new Error(`rollback get failed (${get.code}): ${get.stderr}`);
+  const catalog = parseCatalog(readFileSync(path.join(dir, 'rollback.json'), 'utf8'), 'rollback.json of get');
   return { registry, host: `127.0.0.1:${registry.port}`, images, catalog, stop: () => registry.stop() };
 }
 
