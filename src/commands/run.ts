@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from './context';
-import { InputError, RollbackFailedError, UsageError } from '../errors';
+import { ExitCode, InputError, RollbackFailedError, UsageError } from '../errors';
 import type { TlsOptions } from '../http/client';
 import { Journal, JOURNAL_FILE, definitionOf, type JournalApp } from '../journal/journal';
 import type { MarathonTarget } from '../marathon/auth';
@@ -134,7 +134,7 @@ export async function run(
     maxSockets: concurrency + 2,
   });
   const checker = (deps.imageChecker ?? registryImageChecker)(catalog.registry, ctx.env, tls);
-  const slack = options.dryRun ? undefined : slackFromEnv(ctx.env, { logger, tls });
+  const slack = options.dryRun ? undefined : slackFromEnv(ctx.env, { logger, tls: { caFile: tls.caFile } });
 
   logger.info(`Marathon ${client.apiUrl} (${client.auth.description}): listing apps under ${group}`);
   const apps = await client.listApps(group);
@@ -206,6 +206,7 @@ export async function run(
     })),
   });
   logger.info(`journal: ${journalFile}`);
+  const stopGuard = guardInterruption(ctx, journalFile, date);
   await slack?.post(
     slackStartText({ plan, approver: ctx.env.ROLLBACK_APPROVER, buildUrl: ctx.env.BUILD_URL }),
   );
@@ -258,6 +259,7 @@ export async function run(
     );
     for (const r of reverted) outcomes.get(r.appId)!.revert = r;
   }
+  stopGuard();
   logger.done();
 
   const outcome: RollbackResult['outcome'] = !failedDeploy
@@ -281,6 +283,26 @@ export async function run(
         ? `details in ${journalFile}`
         : `the state is in ${journalFile}; \`rollback undo --journal ${journalFile}\` puts the changed apps back`,
   });
+}
+
+/**
+ * A Jenkins abort sends SIGTERM in the middle of deployments. The journal on disk is complete up
+ * to that moment; say where it is and how to put things back instead of dying without a word.
+ */
+function guardInterruption(ctx: CommandContext, journalFile: string, date: string): () => void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    ctx.stderr.write(
+      `rollback: interrupted (${signal}) during the rollback to ${date}; deployments already started go on in Marathon. ` +
+        `${journalFile} records what was changed (\`rollback undo --journal ${journalFile}\` puts it back)\n`,
+    );
+    process.exit(ExitCode.RollbackFailed);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  return () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
 }
 
 /** An earlier rollback's journal is renamed, not overwritten: it may still be needed for undo. */

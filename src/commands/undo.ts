@@ -63,7 +63,7 @@ export async function undo(
     tls,
     maxSockets: concurrency + 2,
   });
-  const slack = slackFromEnv(ctx.env, { logger, tls });
+  const slack = slackFromEnv(ctx.env, { logger, tls: { caFile: tls.caFile } });
   logger.info(
     `undoing the rollback of ${journal.data.group} to ${journal.data.date}: ${journal.data.apps.length} app(s), Marathon ${client.apiUrl} (${client.auth.description})`,
   );

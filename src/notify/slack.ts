@@ -17,7 +17,8 @@ export interface Notifier {
 
 export interface SlackOptions {
   logger: Logger;
-  tls?: TlsOptions;
+  /** Only a CA file: --insecure is meant for an internal Marathon or registry, never for Slack. */
+  tls?: Pick<TlsOptions, 'caFile'>;
   http?: AxiosInstance;
   timeoutMs?: number;
   retry?: RetryPolicy;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -208,7 +208,12 @@ export interface Spawned {
 }
 
 /** Run the bundled helper the way Jenkins does: a child process with its own environment. */
-export function runBundle(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<Spawned> {
+export function runBundle(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd = ROOT,
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<Spawned> {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\``);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BUNDLE, ...args], {
@@ -223,6 +228,7 @@ export function runBundle(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROO
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
+    onSpawn?.(child);
   });
 }
 
