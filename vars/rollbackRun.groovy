@@ -88,6 +88,9 @@ Map runSettings(Map config) {
         error('rollbackRun: pass exactly one of marathon: (plain Marathon URL) or dcos: (DC/OS cluster URL)')
     }
     String url = marathon ?: dcos
+    if (rollbackSelectDate.hasUserInfo(url)) {
+        error("rollbackRun: ${marathon ? 'marathon' : 'dcos'}: the URL carries a user name or password; pass them as credentialsId instead")
+    }
     if (!rollbackSelectDate.isHttpUrl(url)) {
         error("rollbackRun: ${marathon ? 'marathon' : 'dcos'}: expected a URL like https://marathon.example.com (got '${url}')")
     }

@@ -128,6 +128,9 @@ Map selectSettings(String step, Map config) {
     refuseUnknownKeys(step, config, selectKeys())
     Map s = environmentSettings(step, config, params.environment)
     String registry = textOf(config.registry)
+    if (hasUserInfo(registry)) {
+        error("${step}: registry: the URL carries a user name or password; pass them as registryCredentialsId instead")
+    }
     if (!isHttpUrl(registry)) {
         error("${step}: registry: expected the registry's base URL, e.g. https://registry.example.com (got '${registry}')")
     }
@@ -277,7 +280,13 @@ boolean isDate(def value) {
 
 @NonCPS
 boolean isHttpUrl(String value) {
-    return value ==~ /https?:\/\/[^\s\/?#]+(\/[^\s?#]*)?/
+    return value ==~ /https?:\/\/[^\s\/?#@]+(\/[^\s?#]*)?/
+}
+
+/** user:password@ in a URL would reach logs and the shell trace; credentials come from Jenkins credentials. */
+@NonCPS
+boolean hasUserInfo(String value) {
+    return value ==~ /[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\/?#]*@.*/
 }
 
 @NonCPS

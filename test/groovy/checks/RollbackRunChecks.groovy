@@ -86,6 +86,8 @@ class RollbackRunChecks {
             assert failure { h.call('rollbackRun', [marathon: MARATHON, dcos: DCOS]) }.startsWith('rollbackRun: pass exactly one of marathon:')
             assert failure { h.call('rollbackRun', [marathon: 'marathon:8080']) } ==
                 "rollbackRun: marathon: expected a URL like https://marathon.example.com (got 'marathon:8080')"
+            assert failure { h.call('rollbackRun', [dcos: 'https://admin:hunter22@dcos.example.test']) } ==
+                'rollbackRun: dcos: the URL carries a user name or password; pass them as credentialsId instead'
         }
 
         suite.check('run: Marathon user and password bound as MARATHON_USER/MARATHON_PASSWORD, only during sh') { PipelineHarness h ->

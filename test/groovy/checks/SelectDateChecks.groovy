@@ -235,12 +235,14 @@ class SelectDateChecks {
                 (select(keep: 'ten')): "keep: expected a whole number >= 1 (got 'ten')",
                 (select(timeoutSeconds: 0)): "timeoutSeconds: expected a whole number of seconds >= 1 (got '0')",
                 (select(registryCredentialId: 'typo')): "unknown argument 'registryCredentialId'",
+                (select(registry: 'https://ci:hunter22@registry.example.test')): 'registry: the URL carries a user name or password; pass them as registryCredentialsId instead',
             ]
             expected.each { Map config, String text ->
                 String message = failure { h.call('rollbackSelectDate', config) }
                 assert message.startsWith('rollbackSelectDate: ') && message.contains(text)
             }
             assert !h.stepNames().any { it in ['sh', 'writeFile', 'input'] }
+            assert !h.calls.toString().contains('hunter22') : 'a password in a URL was echoed'
         }
 
         suite.check('select: keeps the catalog for rollbackRun (stash) and records the environment') { PipelineHarness h ->
