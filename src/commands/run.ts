@@ -52,13 +52,6 @@ export interface RunOptions {
   quiet?: boolean;
 }
 
-/** Seams for tests that run the command in-process. */
-export interface RunDependencies {
-  imageChecker?: (registry: string, env: NodeJS.ProcessEnv, tls: TlsOptions) => ImageChecker;
-  /** Poll interval bounds of the deployment watch. */
-  pollMs?: { min: number; max: number };
-}
-
 export function marathonTargetOf(options: { marathon?: string; dcos?: string }): MarathonTarget {
   if (options.marathon && options.dcos) throw new UsageError('give --marathon or --dcos, not both');
   if (options.marathon) return { kind: 'marathon', url: options.marathon };
@@ -101,11 +94,7 @@ async function readCatalogFile(file: string) {
   return parseCatalog(text, file);
 }
 
-export async function run(
-  raw: Record<string, unknown>,
-  ctx: CommandContext,
-  deps: RunDependencies = {},
-): Promise<number> {
+export async function run(raw: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const options = raw as unknown as RunOptions;
   // Everything the user gave is checked before anything is read from the network.
   const date = parseCalendarDay(options.date);
@@ -133,7 +122,7 @@ export async function run(
     tls,
     maxSockets: concurrency + 2,
   });
-  const checker = (deps.imageChecker ?? registryImageChecker)(catalog.registry, ctx.env, tls);
+  const checker = registryImageChecker(catalog.registry, ctx.env, tls);
   const slack = options.dryRun ? undefined : slackFromEnv(ctx.env, { logger, tls: { caFile: tls.caFile } });
 
   logger.info(`Marathon ${client.apiUrl} (${client.auth.description}): listing apps under ${group}`);
@@ -211,12 +200,7 @@ export async function run(
     slackStartText({ plan, approver: ctx.env.ROLLBACK_APPROVER, buildUrl: ctx.env.BUILD_URL }),
   );
 
-  const watcher = createWatcher(client, {
-    timeoutMs,
-    logger,
-    minIntervalMs: deps.pollMs?.min,
-    maxIntervalMs: deps.pollMs?.max,
-  });
+  const watcher = createWatcher(client, { timeoutMs, logger });
   const deployed = await rollOut(
     toDeploy.map((a) => ({ appId: a.id, label: labelOf(a.id, a.service.service), from: a.from, to: a.to })),
     {

@@ -18,7 +18,7 @@ import {
 } from '../plan/rollback-report';
 import { createLogger } from '../util/log';
 import { redact } from '../util/secrets';
-import { marathonTargetOf, type RunDependencies } from './run';
+import { marathonTargetOf } from './run';
 
 export interface UndoOptions {
   journal: string;
@@ -37,11 +37,7 @@ export interface UndoOptions {
  * Put every app a rollback touched back on the image its journal recorded from before the
  * rollback, and watch until Marathon runs it. Safe to repeat: apps already back are left alone.
  */
-export async function undo(
-  raw: Record<string, unknown>,
-  ctx: CommandContext,
-  deps: Pick<RunDependencies, 'pollMs'> = {},
-): Promise<number> {
+export async function undo(raw: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const options = raw as unknown as UndoOptions;
   if (!options.journal) throw new UsageError('--journal FILE is required');
   const logger = createLogger({ quiet: options.quiet, stream: ctx.stderr });
@@ -71,12 +67,7 @@ export async function undo(
   await journal.setStatus('undoing');
   const names = serviceNames([...new Set(journal.data.apps.map((a) => a.repository))]);
   const label = (id: string, repository: string) => `${names.get(repository)} ${id}`;
-  const watcher = createWatcher(client, {
-    timeoutMs: (options.timeout ?? 600) * 1000,
-    logger,
-    minIntervalMs: deps.pollMs?.min,
-    maxIntervalMs: deps.pollMs?.max,
-  });
+  const watcher = createWatcher(client, { timeoutMs: (options.timeout ?? 600) * 1000, logger });
   const outcomes = await rollOut(
     journal.data.apps.map((a) => ({
       appId: a.id,
