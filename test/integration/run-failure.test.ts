@@ -18,6 +18,7 @@ import {
 /** The last stderr line: main's one-line report. */
 const lastLine = (stderr: string) => stderr.trimEnd().split('\n').pop() ?? '';
 
+// --timeout 5 for the failing service: the healthy ones must finish well within it on a busy 2-core machine.
 describe('run when a deployment fails (bundled helper, plain Marathon emulator)', () => {
   let world: World;
   let marathon: MarathonEmulator;
@@ -52,10 +53,10 @@ describe('run when a deployment fails (bundled helper, plain Marathon emulator)'
     const h = world.host;
     const before = definitionWithoutImage(marathon, APP.api);
     marathon.failNextDeployment(APP.billing, 'hang');
-    const result = await runBundle(args('--timeout', '2'), env);
+    const result = await runBundle(args('--timeout', '5'), env);
     expect(result.code).toBe(1);
     expect(lastLine(result.stderr)).toMatch(
-      /^rollback: the rollback to 2026-11-27 failed \(\/ds\/dev\/shop\/billing: deployment \S+ still running after 2s .*\); every changed app is back on its previous image/,
+      /^rollback: the rollback to 2026-11-27 failed \(\/ds\/dev\/shop\/billing: deployment \S+ still running after 5s .*\); every changed app is back on its previous image/,
     );
     expect(imageOf(marathon, APP.api)).toBe(`${h}/shop/api:1.5.0-develop`);
     expect(imageOf(marathon, APP.billing)).toBe(`${h}/shop/billing:1.4.0-develop`);
@@ -87,7 +88,7 @@ describe('run when a deployment fails (bundled helper, plain Marathon emulator)'
   it('with --on-failure keep leaves the services where they are and says exactly where, then undo puts them back', async () => {
     const h = world.host;
     marathon.failNextDeployment(APP.billing, 'fail');
-    const result = await runBundle(args('--timeout', '2', '--on-failure', 'keep', '--json'), env);
+    const result = await runBundle(args('--timeout', '5', '--on-failure', 'keep', '--json'), env);
     expect(result.code).toBe(1);
     expect(imageOf(marathon, APP.api)).toBe(`${h}/shop/api:1.4.3-develop`);
     expect(imageOf(marathon, APP.billing)).toBe(`${h}/shop/billing:1.3.0-develop`);
@@ -99,7 +100,7 @@ describe('run when a deployment fails (bundled helper, plain Marathon emulator)'
       ['frontend', 'unchanged', `${h}/shop/frontend:2.0.0-develop`],
     ]);
     expect(json.services[1].apps[0].message).toMatch(
-      /not healthy after 2s \(0\/1 running; last task failure: .+\)/,
+      /not healthy after 5s \(0\/1 running; last task failure: .+\)/,
     );
     expect(json.summary).toBe(
       'dev → 2026-11-27 FAILED, kept as is: api 1.4.3-develop, billing FAILED on 1.3.0-develop, frontend unchanged',
