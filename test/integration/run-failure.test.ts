@@ -150,11 +150,10 @@ describe('run when a deployment fails (bundled helper, plain Marathon emulator)'
     expect(lastLine(result.stderr)).toBe(
       `rollback: interrupted (SIGTERM) during the rollback to ${DATE}; deployments already started go on in Marathon. ${journalFile} records what was changed (\`rollback undo --journal ${journalFile}\` puts it back)`,
     );
-    const undo = await runBundle(
-      ['undo', '--journal', journalFile, '--marathon', marathon.url, '--timeout', '10'],
-      env,
-    );
+    // Without --marathon: undo goes to the Marathon the journal recorded.
+    const undo = await runBundle(['undo', '--journal', journalFile, '--timeout', '10'], env);
     expect(undo.code).toBe(0);
+    expect(undo.stderr).toContain(`Marathon ${marathon.url} (HTTP basic as deployer)`);
     expect(imageOf(marathon, APP.api)).toBe(`${world.host}/shop/api:1.5.0-develop`);
     expect(imageOf(marathon, APP.billing)).toBe(`${world.host}/shop/billing:1.4.0-develop`);
     expect(marathon.deployments()).toEqual([]);
