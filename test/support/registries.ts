@@ -1,4 +1,5 @@
 import { startDockerRegistry, type RealRegistry, type RealRegistryOptions } from './docker-registry';
+import { startEmbeddedRegistry } from '../../src/sandbox/registry';
 
 /**
  * Every registry implementation the client must work against. Integration suites run once per
@@ -9,4 +10,9 @@ export interface RegistryKind {
   start(options?: RealRegistryOptions): Promise<RealRegistry>;
 }
 
-export const registryKinds: RegistryKind[] = [{ name: 'docker-registry 2.8', start: startDockerRegistry }];
+export const registryKinds: RegistryKind[] = [
+  { name: 'docker-registry 2.8', start: startDockerRegistry },
+  // Like 2.8 it returns every tag when asked without `n`; it honours `n`/`last` (as distribution v3
+  // does) and lists tags in hash order, neither name nor push order.
+  { name: 'embedded registry', start: (options = {}) => startEmbeddedRegistry(options) },
+];
