@@ -514,6 +514,8 @@ describe('basic auth: same challenge, same refusals', () => {
     ['a blob without credentials', 'GET', `/v2/team/svc/blobs/${configDigest}`, undefined, 401],
     ['a bad path without credentials (router first)', 'GET', '/v2/Team/Svc/tags/list', undefined, 404],
     ['the catalog without credentials', 'GET', '/v2/_catalog', undefined, 401],
+    ['a wrong method without credentials (auth first)', 'POST', '/v2/team/svc/tags/list', undefined, 401],
+    ['a wrong method with credentials', 'POST', '/v2/team/svc/tags/list', CREDENTIALS, 405],
   ] as const)('%s', async (_label, method, path, who, status) => {
     const { real, embedded } = await both(auth, path, { method, headers: asUser(who) });
     expect(shape(embedded)).toEqual(shape(real));

@@ -68,15 +68,16 @@ export function createRegistryHandler(options: RegistryHandlerOptions): Handler 
         res.setHeader('X-Content-Type-Options', 'nosniff');
         return sendText(res, 404, '404 page not found');
       }
+      // Distribution authorises a routed request before its handler checks the method.
+      if (!authorized(req)) {
+        res.setHeader('WWW-Authenticate', `Basic realm="${options.realm}"`);
+        return sendError(res, registryError('UNAUTHORIZED', accessRecords(route, method)));
+      }
       const allowed = ROUTE_METHODS[route.kind];
       if (allowed !== 'any' && !allowed.includes(method)) {
         res.setHeader('Allow', allowed.join(', '));
         res.setHeader('X-Content-Type-Options', 'nosniff');
         return sendText(res, 405, 'Method not allowed');
-      }
-      if (!authorized(req)) {
-        res.setHeader('WWW-Authenticate', `Basic realm="${options.realm}"`);
-        return sendError(res, registryError('UNAUTHORIZED', accessRecords(route, method)));
       }
       const base = `http://${req.headers.host ?? 'localhost'}`;
       try {

@@ -249,10 +249,12 @@ export class RegistryStore {
     const repo = this.repositories.get(name);
     if (!repo?.tagged) throw registryError('NAME_UNKNOWN', { name });
     if (repo.tags.size === 0) return { tags: null };
-    const key = (tag: string) => this.orderKey(repo, tag);
-    const ordered = [...repo.tags.keys()].sort((a, b) => compareKeys(key(a), key(b)) || (a < b ? -1 : 1));
-    const after =
-      query.last === null ? ordered : ordered.filter((t) => compareKeys(key(t), key(query.last!)) > 0);
+    const keyed = [...repo.tags.keys()].map((tag) => ({ tag, key: this.orderKey(repo, tag) }));
+    keyed.sort((a, b) => compareKeys(a.key, b.key));
+    const lastKey = query.last === null ? undefined : this.orderKey(repo, query.last);
+    const after = keyed
+      .filter((t) => lastKey === undefined || compareKeys(t.key, lastKey) > 0)
+      .map((t) => t.tag);
     const { page, next } = paginate(after, limit);
     return next ? { tags: page, next } : { tags: page };
   }
