@@ -1,6 +1,163 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { CommandContext } from './context';
-import { InternalError } from '../errors';
+import { RollbackFailedError } from '../errors';
+import { colorEnabled, paint } from '../util/log';
+import { dayIn } from '../plan/days';
+import { imageAt, newestFirst } from '../plan/snapshot';
+import { startStoryWorld, type StoryWorld } from '../sandbox/world';
+import { STORY_REPOSITORIES, storyApps, storyImages } from '../sandbox/story';
 
-export async function demo(_options: Record<string, unknown>, _ctx: CommandContext): Promise<number> {
-  throw new InternalError('demo is not implemented yet');
+/**
+ * `rollback demo`: the product's story end to end, on loopback, through the same CLI a user runs.
+ * Each step is a child process of this very bundle, printed as the command one would type; the
+ * demo checks the outcome itself, so it doubles as an acceptance test.
+ */
+export async function demo(_options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+  const color = paint(colorEnabled(ctx.stdout as { isTTY?: boolean }));
+  const say = (s = '') => ctx.stdout.write(s + '\n');
+  const now = new Date();
+  const world = await startStoryWorld({ now, deploymentMs: 2500 });
+  const dump = mkdtempSync(path.join(os.tmpdir(), 'rollback-demo-'));
+  try {
+    const today = dayIn(now, 'UTC');
+    const yesterday = dayIn(now.getTime() - 86_400_000, 'UTC');
+    const threeDaysAgo = dayIn(now.getTime() - 3 * 86_400_000, 'UTC');
+    const before = appImages(world);
+
+    say(color.bold('The story'));
+    say(`  Today (${today}) a release of frontend, api and billing broke dev. Yesterday only frontend and`);
+    say(`  api were released; billing last changed three days ago (${threeDaysAgo}). We roll dev back to`);
+    say('  yesterday: every service must run what it ran at the end of that day, billing included.');
+    say(`  Embedded registry: ${world.registryUrl}   Marathon emulator: ${world.marathon.url}`);
+    say();
+
+    say(color.bold('1. Which dates can we roll back to? (the Jenkins dropdown)'));
+    const get = await step(ctx, say, color, [
+      'get',
+      '--registry',
+      world.registryUrl,
+      '--repo',
+      STORY_REPOSITORIES.join(','),
+      '--env',
+      'develop',
+      '--dump',
+      dump,
+      '--no-cache',
+    ]);
+    const dates = get.trim().split('\n');
+    if (!dates.includes(yesterday))
+      throw new RollbackFailedError(`demo: yesterday (${yesterday}) was not offered`);
+    say(`   The on-call engineer picks yesterday, ${yesterday}.`);
+    say();
+
+    const runArgs = [
+      'run',
+      '--date',
+      yesterday,
+      '--dump',
+      dump,
+      '--marathon',
+      world.marathon.url,
+      '--group',
+      '/ds/dev',
+    ];
+    say(color.bold('2. What will change? (dry run: nothing is written or deployed)'));
+    await step(ctx, say, color, [...runArgs, '--dry-run']);
+    say();
+
+    say(color.bold('3. Roll back, watching every deployment until its new tasks are healthy'));
+    await step(ctx, say, color, runArgs);
+    say();
+
+    const after = appImages(world);
+    say(color.bold('4. Before and after, read back from Marathon'));
+    const shown = [...before.keys()].filter((id) => id.startsWith('/ds/dev/') || id.startsWith('/ds/dev2/'));
+    const decoys = new Set(
+      storyApps(now)
+        .filter((a) => a.decoy)
+        .map((a) => a.id),
+    );
+    table(
+      say,
+      ['app', 'before', 'after', ''],
+      shown.map((id) => [id, before.get(id)!, after.get(id) ?? '(gone)', decoys.has(id) ? 'decoy' : '']),
+    );
+    verify(now, yesterday, before, after, decoys);
+    say();
+    say(`   billing went back to its image from ${threeDaysAgo}: the rollback point is a snapshot in time,`);
+    say("   so a service that did not change yesterday still leaves today's incompatible release.");
+    say('   The decoys (a gateway-api image, a /ds/dev2 group) were not touched.');
+    say(`${color.green('Demo finished.')} Catalog, plan, journal and summary of this run: ${dump}`);
+    return 0;
+  } finally {
+    await world.stop();
+  }
+}
+
+/** The demo proves the story or fails: the images it must end on, computed from the story. */
+function verify(
+  now: Date,
+  day: string,
+  before: Map<string, string>,
+  after: Map<string, string>,
+  decoys: Set<string>,
+): void {
+  const images = storyImages(now);
+  for (const repo of STORY_REPOSITORIES) {
+    const develop = newestFirst(
+      images
+        .filter((i) => i.repo === repo && i.tag.endsWith('-develop'))
+        .map((i) => ({ tag: i.tag, digest: '', created: i.created })),
+    );
+    const choice = imageAt(develop, day, 'UTC');
+    if (choice.kind === 'none')
+      throw new RollbackFailedError(`demo: story has no image of ${repo} on ${day}`);
+    const want = `${repo}:${choice.image.tag}`;
+    const got = after.get(`/ds/dev/${repo}`);
+    if (got !== want) throw new RollbackFailedError(`demo: /ds/dev/${repo} runs ${got}, expected ${want}`);
+  }
+  for (const id of decoys) {
+    if (before.get(id) !== after.get(id)) throw new RollbackFailedError(`demo: decoy ${id} was changed`);
+  }
+}
+
+function appImages(world: StoryWorld): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const app of world.marathon.listApps()) {
+    const image = (app as { container?: { docker?: { image?: string } } }).container?.docker?.image;
+    // The registry host is the same everywhere and only makes the table wider.
+    out.set(String(app.id), (image ?? '').replace(`${world.registryHost}/`, ''));
+  }
+  return out;
+}
+
+function table(say: (s: string) => void, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `   ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
+  say(line(header));
+  for (const r of rows) say(line(r));
+}
+
+/** Run one CLI step as a child process; its stdout is shown and returned, its stderr passes through. */
+async function step(
+  ctx: CommandContext,
+  say: (s: string) => void,
+  color: ReturnType<typeof paint>,
+  args: string[],
+): Promise<string> {
+  say(color.cyan(`   $ rollback ${args.join(' ')}`));
+  const self = require.main?.filename ?? process.argv[1]!;
+  const child = spawn(process.execPath, [self, ...args], { env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    ctx.stdout.write(d);
+  });
+  child.stderr.on('data', (d: Buffer) => ctx.stderr.write(d));
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
+  if (code !== 0) throw new RollbackFailedError(`demo step \`rollback ${args[0]}\` failed with exit ${code}`);
+  return stdout;
 }

@@ -1,0 +1,57 @@
+import { buildImage } from './image-builder';
+import { startEmbeddedRegistry } from './registry';
+import { startMarathonEmulator, type MarathonEmulator } from './marathon';
+import { marathonAppDefinition, storyApps, storyImages } from './story';
+
+/**
+ * The demo's world: an embedded registry and a Marathon emulator on loopback, seeded with the
+ * story (src/sandbox/story.ts). Used by `rollback demo`, `rollback sandbox` and the tests that run
+ * the README's commands.
+ */
+export interface StoryWorld {
+  registryUrl: string;
+  /** host:port as it appears in the apps' image references. */
+  registryHost: string;
+  marathon: MarathonEmulator;
+  stop(): Promise<void>;
+}
+
+export interface StoryWorldOptions {
+  now?: Date;
+  registryPort?: number;
+  marathonPort?: number;
+  deploymentMs?: number;
+}
+
+export async function startStoryWorld(options: StoryWorldOptions = {}): Promise<StoryWorld> {
+  const now = options.now ?? new Date();
+  const registry = await startEmbeddedRegistry({ port: options.registryPort });
+  let marathon: MarathonEmulator | undefined;
+  try {
+    for (const image of storyImages(now)) {
+      registry.seed(
+        image.repo,
+        image.tag,
+        buildImage({ kind: 'oci', created: image.created, marker: `${image.repo}:${image.tag}` }),
+      );
+    }
+    marathon = await startMarathonEmulator({
+      port: options.marathonPort,
+      deploymentMs: options.deploymentMs ?? 2500,
+    });
+    const registryHost = new URL(registry.url).host;
+    for (const app of storyApps(now)) marathon.addApp(marathonAppDefinition(app, registryHost));
+  } catch (err) {
+    await registry.stop();
+    throw err;
+  }
+  const m = marathon;
+  return {
+    registryUrl: registry.url,
+    registryHost: new URL(registry.url).host,
+    marathon: m,
+    stop: async () => {
+      await Promise.allSettled([m.close(), registry.stop()]);
+    },
+  };
+}

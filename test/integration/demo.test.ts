@@ -1,0 +1,75 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const BUNDLE = path.join(ROOT, 'resources', 'rollback', 'rollback.cjs');
+
+describe('the newcomer demo', () => {
+  it('tells the whole story through the real CLI and exits 0 in under 30 s', () => {
+    const started = Date.now();
+    const res = spawnSync(process.execPath, [BUNDLE, 'demo'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
+    const seconds = (Date.now() - started) / 1000;
+    expect(res.stderr).not.toMatch(/rollback: /); // no error line
+    expect(res.status).toBe(0);
+    const out = res.stdout;
+    // Each step printed as the command a user would type, through the same CLI.
+    expect(out).toMatch(
+      /\$ rollback get --registry http:\/\/127\.0\.0\.1:\d+ --repo shop\/frontend,shop\/api,shop\/billing/,
+    );
+    expect(out).toMatch(/\$ rollback run --date \d{4}-\d{2}-\d{2} .*--dry-run/);
+    // The dry-run plan marks billing as filled from an earlier day.
+    expect(out).toMatch(
+      /billing\s+\/ds\/dev\/shop\/billing\s+\S+\s+\S+\s+newest earlier image from \d{4}-\d{2}-\d{2}/,
+    );
+    expect(out).toMatch(/frontend\s+\/ds\/dev\/shop\/frontend\s+\S+\s+\S+\s+image of that day/);
+    // The before/after table read back from the emulator: decoys untouched.
+    expect(out).toMatch(/\/ds\/dev\/shop\/gateway-api\s+(\S+)\s+\1\s+decoy/);
+    expect(out).toMatch(/\/ds\/dev2\/shop\/api\s+(\S+)\s+\1\s+decoy/);
+    expect(out).toContain('Demo finished.');
+    // Progress went to stderr, as plain timestamped lines when not on a terminal.
+    expect(res.stderr).toMatch(/^\d{2}:\d{2}:\d{2} .*billing.*1\.4\.0-develop/m);
+    expect(seconds).toBeLessThan(30);
+  });
+
+  it('sandbox keeps both servers up, prints the commands, and stops on SIGINT', async () => {
+    const child = spawn(process.execPath, [BUNDLE, 'sandbox'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`sandbox printed no prompt: ${out}`)), 20_000);
+      child.stdout.on('data', () => {
+        if (out.includes('Press Ctrl-C')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    const registry = /registry:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+    const marathon = /marathon:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+    // The printed get command works against the running sandbox.
+    const getLine = out
+      .split('\n')
+      .find((l) => l.includes(' get --registry'))!
+      .trim();
+    const args = getLine
+      .replace(/^node \S+ /, '')
+      .split(' ')
+      .map((a) => (a === '/tmp/rb' ? '' : a));
+    const dump = mkdtempSync(path.join(os.tmpdir(), 'rb-sandbox-'));
+    const get = spawnSync(process.execPath, [BUNDLE, ...args], { encoding: 'utf8' });
+    expect(get.status).toBe(0);
+    expect(get.stdout.trim().split('\n').length).toBeGreaterThan(5);
+    expect(registry).not.toBe(marathon);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('close', resolve);
+      child.kill('SIGINT');
+    });
+    expect(code).toBe(0);
+  });
+});
