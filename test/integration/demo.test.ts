@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -57,12 +57,13 @@ describe('the newcomer demo', () => {
       .split('\n')
       .find((l) => l.includes(' get --registry'))!
       .trim();
+    const dump = mkdtempSync(path.join(os.tmpdir(), 'rb-sandbox-'));
     const args = getLine
       .replace(/^node \S+ /, '')
       .split(' ')
-      .map((a) => (a === '/tmp/rb' ? '' : a));
-    const dump = mkdtempSync(path.join(os.tmpdir(), 'rb-sandbox-'));
+      .map((a) => (a === '/tmp/rb' ? dump : a));
     const get = spawnSync(process.execPath, [BUNDLE, ...args], { encoding: 'utf8' });
+    expect(existsSync(path.join(dump, 'rollback.json'))).toBe(true);
     expect(get.status).toBe(0);
     expect(get.stdout.trim().split('\n').length).toBeGreaterThan(5);
     expect(registry).not.toBe(marathon);
