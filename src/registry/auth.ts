@@ -4,6 +4,7 @@ import { requestWithRetry, type RetryPolicy } from '../http/retry';
 import { registerSecret } from '../util/secrets';
 import { parseChallenges, type Challenge } from './challenge';
 import { errorDetail, networkFailure } from './failures';
+import type { RequestStats } from './stats';
 
 /**
  * How to authenticate to one registry: anonymous, HTTP Basic, or Bearer tokens from the token
@@ -47,6 +48,7 @@ export interface RegistryAuthOptions {
   registry: string;
   credentials?: Credentials;
   http: AxiosInstance;
+  stats?: RequestStats;
   retryPolicy?: RetryPolicy;
   signal?: AbortSignal;
   now?: () => number;
@@ -197,6 +199,7 @@ export class RegistryAuth {
     const what = `getting a token for ${repository}`;
 
     let res: AxiosResponse<ArrayBuffer>;
+    this.options.stats?.count('token');
     try {
       res = await requestWithRetry<ArrayBuffer>(
         this.options.http,

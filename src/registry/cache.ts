@@ -8,21 +8,33 @@ import type { Dating, DateSource } from './dating';
 
 /**
  * A disk cache for what never changes: the date of an image, keyed by the digest of its manifest
- * (content addressed, so valid forever). Also the last tag -> digest mapping seen per repository,
- * which CAN change (a tag can be re-pushed): it is only trusted without asking the registry under
+ * (content addressed, so valid forever). Beside it, the last tag -> digest mapping seen, which CAN
+ * change (a tag can be re-pushed): it is trusted without asking the registry only under
  * --trust-immutable-tags; otherwise one HEAD per tag confirms it.
  *
- * Layout: DIR/v1/<registry>/dates/<algorithm>/<hex>.json and DIR/v1/<registry>/tags/<repo>.json.
- * A cache is never a reason to fail: unreadable or corrupt entries are misses (and get rewritten),
- * and a write that fails is reported once and ignored.
+ * One file per repository, DIR/v1/<registry>/<repository>.json, holding both maps: reading or
+ * writing hundreds of small files costs more CPU than the requests they save (each file is a
+ * mkdir, open, write, fsync and rename). Dates of digests no tag points at any more are dropped,
+ * so a file stays as large as the repository's tag list.
+ *
+ * A cache is never a reason to fail: an unreadable or corrupt file or entry is a miss (and gets
+ * rewritten), and a write that fails is reported once and ignored.
  */
 
+export interface CachedRepository {
+  /** tag -> manifest digest, as last seen. */
+  tags: Map<string, string>;
+  /** manifest digest -> its date (or why it has none). */
+  dates: Map<string, Dating>;
+}
+
 export interface DigestCache {
-  readDating(digest: string): Promise<Dating | undefined>;
-  writeDating(digest: string, dating: Dating): void;
-  readTags(repository: string): Promise<Map<string, string>>;
-  /** Remember `resolved` for the repository; entries for tags no longer `listed` are dropped. */
-  writeTags(repository: string, resolved: ReadonlyMap<string, string>, listed: ReadonlySet<string>): void;
+  read(repository: string): Promise<CachedRepository>;
+  /**
+   * Remember what this run learned. Merged with the file as it is now (another environment of
+   * the same repository may have written it meanwhile); tags no longer `listed` are forgotten.
+   */
+  write(repository: string, learned: CachedRepository, listed: ReadonlySet<string>): void;
   /** Wait for the writes started so far. */
   flush(): Promise<void>;
 }
@@ -42,10 +54,9 @@ export function registryKey(registry: string): string {
 
 const SOURCES = new Set<DateSource>(['annotation', 'index annotation', 'label', 'config', 'schema1']);
 
-function validDating(value: unknown, digest: string): Dating | undefined {
+function validDating(value: unknown): Dating | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  if (v.digest !== digest) return undefined;
   if (typeof v.created === 'string' && typeof v.source === 'string' && SOURCES.has(v.source as DateSource)) {
     // The stored value must be exactly what we would have written.
     if (plausibleCreated(v.created) !== v.created) return undefined;
@@ -55,12 +66,22 @@ function validDating(value: unknown, digest: string): Dating | undefined {
   return undefined;
 }
 
-async function readJson(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch {
-    return undefined;
+function parse(value: unknown): CachedRepository {
+  const out: CachedRepository = { tags: new Map(), dates: new Map() };
+  if (typeof value !== 'object' || value === null) return out;
+  const { tags, dates } = value as { tags?: unknown; dates?: unknown };
+  if (typeof tags === 'object' && tags !== null) {
+    for (const [tag, digest] of Object.entries(tags)) {
+      if (typeof digest === 'string' && DIGEST.test(digest)) out.tags.set(tag, digest);
+    }
   }
+  if (typeof dates === 'object' && dates !== null) {
+    for (const [digest, dating] of Object.entries(dates)) {
+      const valid = DIGEST.test(digest) ? validDating(dating) : undefined;
+      if (valid) out.dates.set(digest, valid);
+    }
+  }
+  return out;
 }
 
 export function createDigestCache(
@@ -71,59 +92,40 @@ export function createDigestCache(
   const root = path.join(dir, 'v1', registryKey(registry));
   const pending = new Set<Promise<void>>();
   let reported = false;
+  const fileOf = (repository: string) => path.join(root, `${encodeURIComponent(repository)}.json`);
 
-  const datingFile = (digest: string) => {
-    const [algorithm, hex] = digest.split(':') as [string, string];
-    return path.join(root, 'dates', algorithm, `${hex}.json`);
-  };
-  const tagsFile = (repository: string) => path.join(root, 'tags', `${encodeURIComponent(repository)}.json`);
-
-  const background = (write: () => Promise<void>) => {
-    const p = write()
-      .catch((err: Error) => {
-        if (!reported) onWriteError(err);
-        reported = true;
-      })
-      .finally(() => pending.delete(p));
-    pending.add(p);
-  };
-
-  const readTags = async (repository: string): Promise<Map<string, string>> => {
-    const value = (await readJson(tagsFile(repository))) as { tags?: unknown } | undefined;
-    const out = new Map<string, string>();
-    if (value && typeof value.tags === 'object' && value.tags !== null) {
-      for (const [tag, digest] of Object.entries(value.tags)) {
-        if (typeof digest === 'string' && DIGEST.test(digest)) out.set(tag, digest);
-      }
+  const read = async (repository: string): Promise<CachedRepository> => {
+    try {
+      return parse(JSON.parse(await fs.readFile(fileOf(repository), 'utf8')));
+    } catch {
+      return { tags: new Map(), dates: new Map() };
     }
-    return out;
   };
 
   return {
-    async readDating(digest) {
-      if (!DIGEST.test(digest)) return undefined;
-      return validDating(await readJson(datingFile(digest)), digest);
-    },
+    read,
 
-    writeDating(digest, dating) {
-      if (!DIGEST.test(digest)) return;
-      background(() => writeJsonAtomic(datingFile(digest), { digest, ...dating }));
-    },
-
-    readTags,
-
-    writeTags(repository, resolved, listed) {
-      background(async () => {
-        // Merge with what is on disk now: another environment of the same repository may have
-        // written its tags since we read them.
-        const merged = await readTags(repository);
-        for (const tag of merged.keys()) if (!listed.has(tag)) merged.delete(tag);
-        for (const [tag, digest] of resolved) merged.set(tag, digest);
-        await writeJsonAtomic(tagsFile(repository), {
+    write(repository, learned, listed) {
+      const p = (async () => {
+        const merged = await read(repository);
+        for (const tag of merged.tags.keys()) if (!listed.has(tag)) merged.tags.delete(tag);
+        for (const [tag, digest] of learned.tags) merged.tags.set(tag, digest);
+        for (const [digest, dating] of learned.dates) merged.dates.set(digest, dating);
+        const live = new Set(merged.tags.values());
+        const sorted = <T>(m: Map<string, T>) =>
+          Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)));
+        await writeJsonAtomic(fileOf(repository), {
           repository,
-          tags: Object.fromEntries([...merged].sort(([a], [b]) => (a < b ? -1 : 1))),
+          tags: sorted(merged.tags),
+          dates: sorted(new Map([...merged.dates].filter(([digest]) => live.has(digest)))),
         });
-      });
+      })()
+        .catch((err: Error) => {
+          if (!reported) onWriteError(err);
+          reported = true;
+        })
+        .finally(() => pending.delete(p));
+      pending.add(p);
     },
 
     async flush() {
@@ -134,9 +136,7 @@ export function createDigestCache(
 
 /** --no-cache: nothing read, nothing written. */
 export const noCache: DigestCache = {
-  readDating: async () => undefined,
-  writeDating: () => {},
-  readTags: async () => new Map(),
-  writeTags: () => {},
+  read: async () => ({ tags: new Map(), dates: new Map() }),
+  write: () => {},
   flush: async () => {},
 };

@@ -14,7 +14,7 @@ import {
   type Manifest,
   type ParseResult,
 } from './manifest';
-import { RequestStats, requestKind } from './stats';
+import { RequestStats, type RequestKind } from './stats';
 import { cleanTagPage, nextPageUrl } from './tags';
 
 /**
@@ -52,6 +52,9 @@ const MAX_TAG_PAGES = 10_000;
 /** Asked for, not relied on: distribution 2.8 ignores it, ECR refuses more than 1000. */
 const TAG_PAGE_SIZE = 1000;
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
 const HASHES: Record<string, string> = { sha256: 'sha256', sha512: 'sha512' };
 
 /** True when `body` has `digest`; algorithms we cannot compute pass (nothing to compare with). */
@@ -80,15 +83,16 @@ export class RegistryClient {
     this.http =
       options.http ??
       createHttpClient({ tls: options.tls, timeoutMs: options.timeoutMs, maxSockets: options.concurrency });
-    // Every attempt is counted here, retries included, so the numbers are what the registry saw.
+    // Every attempt on the wire, retries included: attempts minus requests are the retries.
     this.http.interceptors.request.use((config) => {
-      this.stats.count(requestKind(config.method ?? 'get', config.url ?? '', this.registry));
+      this.stats.attempts++;
       return config;
     });
     this.auth = new RegistryAuth({
       registry: options.registry,
       credentials: options.credentials,
       http: this.http,
+      stats: this.stats,
       retryPolicy: this.policy,
       signal: options.signal,
     });
@@ -99,7 +103,7 @@ export class RegistryClient {
    * authenticated before the parallel work starts (one 401 here instead of one per repository).
    */
   async probe(): Promise<void> {
-    const res = await this.send(undefined, 'GET', `${this.registry}/v2/`, 'checking the registry', {
+    const res = await this.send(undefined, 'probe', 'GET', `${this.registry}/v2/`, 'checking the registry', {
       authenticate: false,
     });
     if (res.status === 200) return;
@@ -129,7 +133,7 @@ export class RegistryClient {
         });
       }
       seen.add(url.href);
-      const res = await this.send(repository, 'GET', url.href, what, {
+      const res = await this.send(repository, 'tag page', 'GET', url.href, what, {
         accept: 'application/json',
         maxBytes: MAX_TAG_PAGE_BYTES,
       });
@@ -189,9 +193,16 @@ export class RegistryClient {
   /** The digest a tag points at now, without the body; undefined when the registry does not say. */
   async headManifest(repository: string, reference: string): Promise<{ found: boolean; digest?: string }> {
     const what = `checking ${repository}:${reference}`;
-    const res = await this.send(repository, 'HEAD', this.manifestUrl(repository, reference), what, {
-      accept: MANIFEST_ACCEPT,
-    });
+    const res = await this.send(
+      repository,
+      'manifest HEAD',
+      'HEAD',
+      this.manifestUrl(repository, reference),
+      what,
+      {
+        accept: MANIFEST_ACCEPT,
+      },
+    );
     if (res.status === 404) return { found: false };
     if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
     const digest = res.headers['docker-content-digest'];
@@ -201,10 +212,17 @@ export class RegistryClient {
   /** A manifest by tag or digest; undefined when the registry does not know it (404). */
   async getManifest(repository: string, reference: string): Promise<FetchedManifest | undefined> {
     const what = `reading ${repository}:${reference}`;
-    const res = await this.send(repository, 'GET', this.manifestUrl(repository, reference), what, {
-      accept: MANIFEST_ACCEPT,
-      maxBytes: MAX_MANIFEST_BYTES,
-    });
+    const res = await this.send(
+      repository,
+      'manifest GET',
+      'GET',
+      this.manifestUrl(repository, reference),
+      what,
+      {
+        accept: MANIFEST_ACCEPT,
+        maxBytes: MAX_MANIFEST_BYTES,
+      },
+    );
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
     const body = res.data;
@@ -235,6 +253,7 @@ export class RegistryClient {
     const what = `reading blob ${digest} of ${repository}`;
     const res = await this.send(
       repository,
+      'blob GET',
       'GET',
       `${this.registry}/v2/${repository}/blobs/${digest}`,
       what,
@@ -263,11 +282,12 @@ export class RegistryClient {
   }
 
   /**
-   * One request: auth header, a slot of the limiter, retries; a 401 is answered (scheme learned,
-   * token fetched or refreshed once) and the request sent again. Never throws for a status.
+   * One request: auth header, a slot of the limiter, retries, redirects; a 401 is answered (scheme
+   * learned, token fetched or refreshed once) and the request sent again. Never throws for a status.
    */
   private async send(
     repository: string | undefined,
+    kind: RequestKind,
     method: 'GET' | 'HEAD',
     url: string,
     what: string,
@@ -276,38 +296,66 @@ export class RegistryClient {
     let refreshed = false;
     for (let round = 0; ; round++) {
       let authorization: string | undefined;
-      let res: AxiosResponse<ArrayBuffer>;
+      let response: AxiosResponse<Buffer>;
       try {
-        res = await this.limit(async () => {
+        response = await this.limit(async () => {
           // Inside the slot: a token taken while queued could be stale by the time it is sent.
           authorization =
             options.authenticate === false ? undefined : await this.auth.authorization(repository);
-          const headers: Record<string, string> = {};
-          if (options.accept) headers.Accept = options.accept;
-          if (authorization) headers.Authorization = authorization;
-          this.stats.calls++;
-          return requestWithRetry<ArrayBuffer>(
-            this.http,
-            {
-              method,
-              url,
-              headers,
-              responseType: 'arraybuffer',
-              maxContentLength: options.maxBytes ?? MAX_MANIFEST_BYTES,
-              signal: this.options.signal,
-            },
-            this.policy,
-          );
+          return this.follow(kind, method, url, authorization, options);
         });
       } catch (err) {
-        if (isRollbackError(err)) throw err; // from the token service
+        if (isRollbackError(err)) throw err; // from the token service, or a redirect loop
         throw networkFailure(err, this.registry, what);
       }
-      const response = res as unknown as AxiosResponse<Buffer>;
-      response.data = Buffer.from(res.data ?? []);
       if (response.status !== 401 || options.authenticate === false || round >= 3) return response;
       await this.auth.unauthorized(response, repository, authorization, refreshed);
       if (authorization?.startsWith('Bearer ')) refreshed = true;
+    }
+  }
+
+  /**
+   * Redirects are followed here rather than by axios (follow-redirects costs about as much CPU per
+   * request as the rest of axios, and nearly every registry request is answered directly). Blobs
+   * on S3, GCS or Azure come back as a 307 to a presigned URL that must not see our Authorization:
+   * it is only sent to the origin it was meant for.
+   */
+  private async follow(
+    kind: RequestKind,
+    method: 'GET' | 'HEAD',
+    url: string,
+    authorization: string | undefined,
+    options: { accept?: string; maxBytes?: number },
+  ): Promise<AxiosResponse<Buffer>> {
+    let target = new URL(url);
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = {};
+      if (options.accept) headers.Accept = options.accept;
+      if (authorization && target.origin === this.origin) headers.Authorization = authorization;
+      this.stats.count(hop === 0 ? kind : 'redirect');
+      const res = await requestWithRetry<ArrayBuffer>(
+        this.http,
+        {
+          method,
+          url: target.href,
+          headers,
+          responseType: 'arraybuffer',
+          maxContentLength: options.maxBytes ?? MAX_MANIFEST_BYTES,
+          maxRedirects: 0,
+          signal: this.options.signal,
+        },
+        this.policy,
+      );
+      const response = res as unknown as AxiosResponse<Buffer>;
+      response.data = Buffer.from(res.data ?? []);
+      const location = response.headers.location;
+      if (!REDIRECTS.has(response.status) || typeof location !== 'string') return response;
+      if (hop >= MAX_REDIRECTS) {
+        throw new UnavailableError(`${this.registry} redirected ${url} more than ${MAX_REDIRECTS} times`, {
+          hint: 'the registry or a proxy in front of it is misconfigured',
+        });
+      }
+      target = new URL(location, target);
     }
   }
 }

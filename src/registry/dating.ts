@@ -1,4 +1,4 @@
-import { EARLIEST_PLAUSIBLE_IMAGE, plausibleCreated } from '../plan/days';
+import { plausibleCreated } from '../plan/days';
 import type { ImageConfig } from './manifest';
 
 /**
@@ -8,7 +8,8 @@ import type { ImageConfig } from './manifest';
  * index it came from, then the label of the same name in the config, then the config's `created`
  * (schema1: the newest `v1Compatibility.created`). A value that is absent, unparsable or before
  * 1990 is skipped: reproducible builds pin 1970 or 1980, and such an image must be reported as
- * undated rather than placed in 1970.
+ * undated rather than placed in 1970. So is a date more than a day ahead of this machine's clock:
+ * a builder with a wrong clock must not put its image at the top of the dropdown.
  */
 
 export const CREATED = 'org.opencontainers.image.created';
@@ -26,35 +27,48 @@ interface Candidate {
   value: unknown;
 }
 
-function firstPlausible(candidates: Candidate[]): Dating {
+/** Clock skew we tolerate between a builder and this machine. */
+const FUTURE_TOLERANCE_MS = 86_400_000;
+
+/** ISO-8601 UTC when `value` is a date between 1990 and tomorrow. */
+function plausible(value: unknown, now: number): string | undefined {
+  const created = plausibleCreated(value);
+  return created !== undefined && Date.parse(created) <= now + FUTURE_TOLERANCE_MS ? created : undefined;
+}
+
+const UNKNOWN = 'dates before 1990 or in the future count as unknown';
+
+function firstPlausible(candidates: Candidate[], now: number): Dating {
   const rejected: string[] = [];
   for (const { source, value } of candidates) {
     if (value === undefined || value === null || value === '') continue;
-    const created = plausibleCreated(value);
+    const created = plausible(value, now);
     if (created) return { created, source };
     rejected.push(`${source} ${JSON.stringify(value)}`);
   }
   if (rejected.length === 0) return { reason: 'the image has no creation date' };
-  return {
-    reason: `no plausible creation date (${rejected.join(', ')}; dates before 1990 count as unknown)`,
-  };
+  return { reason: `no plausible creation date (${rejected.join(', ')}; ${UNKNOWN})` };
 }
 
 export function dateImage(input: {
   manifestAnnotations: Record<string, string>;
   indexAnnotations?: Record<string, string>;
   config: ImageConfig;
+  now?: number;
 }): Dating {
-  return firstPlausible([
-    { source: 'annotation', value: input.manifestAnnotations[CREATED] },
-    { source: 'index annotation', value: input.indexAnnotations?.[CREATED] },
-    { source: 'label', value: input.config.labels[CREATED] },
-    { source: 'config', value: input.config.created },
-  ]);
+  return firstPlausible(
+    [
+      { source: 'annotation', value: input.manifestAnnotations[CREATED] },
+      { source: 'index annotation', value: input.indexAnnotations?.[CREATED] },
+      { source: 'label', value: input.config.labels[CREATED] },
+      { source: 'config', value: input.config.created },
+    ],
+    input.now ?? Date.now(),
+  );
 }
 
 /** Schema1 has no config blob: the newest `created` among the layers' v1Compatibility JSON. */
-export function dateSchema1(v1Compatibility: readonly string[]): Dating {
+export function dateSchema1(v1Compatibility: readonly string[], now = Date.now()): Dating {
   let newest: number | undefined;
   const rejected: string[] = [];
   for (const entry of v1Compatibility) {
@@ -65,7 +79,7 @@ export function dateSchema1(v1Compatibility: readonly string[]): Dating {
       continue;
     }
     if (created === undefined) continue;
-    const iso = plausibleCreated(created);
+    const iso = plausible(created, now);
     if (iso === undefined) {
       rejected.push(JSON.stringify(created));
       continue;
@@ -73,11 +87,11 @@ export function dateSchema1(v1Compatibility: readonly string[]): Dating {
     const ms = Date.parse(iso);
     if (newest === undefined || ms > newest) newest = ms;
   }
-  if (newest !== undefined && newest >= EARLIEST_PLAUSIBLE_IMAGE) {
+  if (newest !== undefined) {
     return { created: new Date(newest).toISOString(), source: 'schema1' };
   }
   if (rejected.length === 0) return { reason: 'the schema1 manifest has no creation date' };
   return {
-    reason: `no plausible creation date (schema1 ${rejected.slice(0, 3).join(', ')}; dates before 1990 count as unknown)`,
+    reason: `no plausible creation date (schema1 ${rejected.slice(0, 3).join(', ')}; ${UNKNOWN})`,
   };
 }

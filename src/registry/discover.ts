@@ -6,7 +6,7 @@ import type { CatalogImage, CatalogRepository, UndatedImage } from '../plan/cata
 import { newestFirst } from '../plan/snapshot';
 import type { Logger } from '../util/log';
 import type { Credentials } from './auth';
-import type { DigestCache } from './cache';
+import type { CachedRepository, DigestCache } from './cache';
 import { RegistryClient, type FetchedManifest } from './client';
 import { dateImage, dateSchema1, isDated, type Dating } from './dating';
 import {
@@ -129,42 +129,61 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     return dateImageManifest(repository, got.manifest.value, manifest.annotations);
   };
 
-  /** The date of a manifest digest: this run's memory, else the disk, else the registry. */
-  const datingOf = (repository: string, digest: string, fetched?: FetchedManifest): Promise<Outcome> => {
+  /**
+   * The date of a manifest digest: from the repository's cache file, else this run's memory (a
+   * digest behind several tags or repositories is dated once), else the registry. What is worth
+   * keeping goes into `learned`.
+   */
+  const datingOf = async (
+    repository: string,
+    digest: string,
+    known: CachedRepository,
+    learned: CachedRepository,
+    fetched?: FetchedManifest,
+  ): Promise<Dating> => {
+    const cached = known.dates.get(digest);
+    if (cached) {
+      stats.cacheHits++;
+      learned.dates.set(digest, cached);
+      return cached;
+    }
     let p = datings.get(digest);
     if (!p) {
       p = (async () => {
-        const cached = await cache.readDating(digest);
-        if (cached) {
-          stats.cacheHits++;
-          return { dating: cached, cacheable: false };
-        }
         const got = fetched ?? (await client.getManifest(repository, digest));
         if (!got) return { dating: { reason: `manifest ${digest} is missing` }, cacheable: false };
-        const outcome = await dateManifest(repository, got.manifest);
-        if (outcome.cacheable) cache.writeDating(digest, outcome.dating);
-        return outcome;
+        return dateManifest(repository, got.manifest);
       })();
       datings.set(digest, p);
     }
-    return p;
+    const outcome = await p;
+    if (outcome.cacheable) learned.dates.set(digest, outcome.dating);
+    return outcome.dating;
   };
 
-  const dateTag = async (repository: string, tag: string, known: string | undefined): Promise<TagResult> => {
-    if (known && settings.trustImmutableTags) {
-      const cached = await cache.readDating(known);
+  const dateTag = async (
+    repository: string,
+    tag: string,
+    known: CachedRepository,
+    learned: CachedRepository,
+  ): Promise<TagResult> => {
+    const seen = known.tags.get(tag);
+    if (seen && settings.trustImmutableTags) {
+      const cached = known.dates.get(seen);
       if (cached) {
         stats.cacheHits++;
         stats.trustedTags++;
-        return { tag, digest: known, dating: cached };
+        learned.dates.set(seen, cached);
+        return { tag, digest: seen, dating: cached };
       }
     }
-    if (known) {
+    if (seen) {
       // Seen before: one HEAD tells whether it still points at the same digest.
       const head = await client.headManifest(repository, tag);
       if (!head.found) return gone(tag);
-      if (head.digest)
-        return { tag, digest: head.digest, dating: (await datingOf(repository, head.digest)).dating };
+      if (head.digest) {
+        return { tag, digest: head.digest, dating: await datingOf(repository, head.digest, known, learned) };
+      }
     }
     const fetched = await client.getManifest(repository, tag);
     if (!fetched) return gone(tag);
@@ -174,13 +193,13 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     return {
       tag,
       digest: fetched.digest,
-      dating: (await datingOf(repository, fetched.digest, fetched)).dating,
+      dating: await datingOf(repository, fetched.digest, known, learned, fetched),
     };
   };
 
   const discoverRepository = async (repository: string): Promise<CatalogRepository> => {
     log.status(repository, 'listing tags');
-    const [all, known] = await Promise.all([client.listTags(repository), cache.readTags(repository)]);
+    const [all, known] = await Promise.all([client.listTags(repository), cache.read(repository)]);
     const tags = all.filter(settings.filter);
     if (tags.length === 0) {
       const examples = all.slice(0, 3).join(', ');
@@ -194,13 +213,13 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
       );
     }
     log.status(repository, `dating ${tags.length} ${settings.environment} tags (${all.length} tags in all)`);
-    const results = await Promise.all(tags.map((tag) => dateTag(repository, tag, known.get(tag))));
+    const learned: CachedRepository = { tags: new Map(), dates: new Map() };
+    const results = await Promise.all(tags.map((tag) => dateTag(repository, tag, known, learned)));
 
     const images: CatalogImage[] = [];
     const undated: UndatedImage[] = [];
-    const resolved = new Map<string, string>();
     for (const r of results) {
-      if (r.digest) resolved.set(r.tag, r.digest);
+      if (r.digest) learned.tags.set(r.tag, r.digest);
       if (r.digest && isDated(r.dating))
         images.push({ tag: r.tag, digest: r.digest, created: r.dating.created });
       else
@@ -208,7 +227,8 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     }
     newestFirst(images);
     undated.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
-    cache.writeTags(repository, resolved, new Set(all));
+    const listed = new Set(all);
+    if (changes(known, learned, listed)) cache.write(repository, learned, listed);
 
     if (undated.length > 0) {
       const shown = undated.slice(0, 3).map((u) => `${u.tag}: ${u.reason}`);
@@ -271,6 +291,14 @@ const gone = (tag: string): TagResult => ({
   tag,
   dating: { reason: 'the tag disappeared while it was being read (manifest unknown)' },
 });
+
+/** Whether the cache file would change: a warm run that learned nothing new writes nothing. */
+function changes(known: CachedRepository, learned: CachedRepository, listed: ReadonlySet<string>): boolean {
+  for (const [tag, digest] of learned.tags) if (known.tags.get(tag) !== digest) return true;
+  for (const digest of learned.dates.keys()) if (!known.dates.has(digest)) return true;
+  for (const tag of known.tags.keys()) if (!listed.has(tag)) return true;
+  return false;
+}
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

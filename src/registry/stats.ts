@@ -1,16 +1,25 @@
 /**
- * What a discovery cost: requests by kind (each attempt counts, retries included) and what the
- * digest cache saved. Printed at the end of `get` and read by the benchmark.
+ * What a discovery cost: requests by kind, retries, and what the digest cache saved. Printed at
+ * the end of `get` and read by the benchmark.
  */
 
-export type RequestKind = 'probe' | 'tag page' | 'manifest GET' | 'manifest HEAD' | 'blob GET' | 'token';
+export type RequestKind =
+  'probe' | 'tag page' | 'manifest GET' | 'manifest HEAD' | 'blob GET' | 'token' | 'redirect';
 
-const KINDS: RequestKind[] = ['probe', 'token', 'tag page', 'manifest HEAD', 'manifest GET', 'blob GET'];
+const KINDS: RequestKind[] = [
+  'probe',
+  'token',
+  'tag page',
+  'manifest HEAD',
+  'manifest GET',
+  'blob GET',
+  'redirect',
+];
 
 export class RequestStats {
   readonly requests = new Map<RequestKind, number>(KINDS.map((k) => [k, 0]));
-  /** Requests asked for; the attempts above minus these are retries (429, 5xx, network errors). */
-  calls = 0;
+  /** Every request that went on the wire, retries included (counted by an interceptor). */
+  attempts = 0;
   /** Tags whose date came from the cache. */
   cacheHits = 0;
   /** Tags whose digest came from the cache without asking the registry (--trust-immutable-tags). */
@@ -21,7 +30,7 @@ export class RequestStats {
   }
 
   get retries(): number {
-    return Math.max(0, this.total - this.calls);
+    return Math.max(0, this.attempts - this.total);
   }
 
   get total(): number {
@@ -49,14 +58,4 @@ export class RequestStats {
       trustedTags: this.trustedTags,
     };
   }
-}
-
-/** Classify an outgoing request by its URL, so every attempt (retries included) is counted once. */
-export function requestKind(method: string, url: string, registryBase: string): RequestKind {
-  if (!url.startsWith(registryBase)) return 'token';
-  const path = url.slice(registryBase.length).split('?')[0]!;
-  if (path === '/v2/' || path === '/v2') return 'probe';
-  if (path.endsWith('/tags/list')) return 'tag page';
-  if (path.includes('/manifests/')) return method.toUpperCase() === 'HEAD' ? 'manifest HEAD' : 'manifest GET';
-  return 'blob GET';
 }

@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { registryKinds } from '../support/registries';
 import type { RealRegistry } from '../support/docker-registry';
@@ -112,10 +112,11 @@ describe.each(registryKinds)('get against $name: the digest cache', (kind) => {
   it('ignores corrupt entries and rewrites them', async () => {
     const cache = tempDir('cache');
     const cold = await runGet(args(cache));
-    const dates = path.join(cache, 'v1', registryKey(reg.url), 'dates', 'sha256');
-    const entries = readdirSync(dates);
-    expect(entries).toHaveLength(TAGS);
-    for (const entry of entries) writeFileSync(path.join(dates, entry), '{"digest": "sha256:trunc');
+    const file = path.join(cache, 'v1', registryKey(reg.url), 'c%2Fapp.json');
+    const content = JSON.parse(readFileSync(file, 'utf8')) as { dates: Record<string, unknown> };
+    expect(Object.keys(content.dates)).toHaveLength(TAGS);
+    for (const digest of Object.keys(content.dates)) content.dates[digest] = { created: 'trunc' };
+    writeFileSync(file, JSON.stringify(content));
     const again = await runGet(args(cache));
     expect(again.code).toBe(0);
     expect(again.catalog().repositories).toEqual(cold.catalog().repositories);
@@ -132,8 +133,6 @@ describe.each(registryKinds)('get against $name: the digest cache', (kind) => {
     expect(readdirSync(xdg)).toEqual([]);
     const on = await runGet(base, { XDG_CACHE_HOME: xdg }, { defaultCache: true });
     expect(on.code).toBe(0);
-    expect(existsSync(path.join(xdg, 'rollback', 'v1', registryKey(reg.url), 'tags', 'c%2Fapp.json'))).toBe(
-      true,
-    );
+    expect(existsSync(path.join(xdg, 'rollback', 'v1', registryKey(reg.url), 'c%2Fapp.json'))).toBe(true);
   });
 });

@@ -434,6 +434,51 @@ describe('manifests and blobs', () => {
     scope.done();
   });
 
+  it('follows a blob redirect to storage elsewhere without sending it the credentials', async () => {
+    const config = '{"created":"2026-11-01T00:00:00Z"}';
+    const scope = nock(REG)
+      .get(`/v2/app/blobs/${sha(config)}`)
+      .matchHeader('authorization', basic('ci', 'pw-123'))
+      .reply(307, '', { Location: 'https://storage.test/blob?X-Amz-Signature=abc' });
+    const storage = nock('https://storage.test', { badheaders: ['authorization'] })
+      .get('/blob')
+      .query({ 'X-Amz-Signature': 'abc' })
+      .reply(200, config);
+    const c = client({ credentials: { user: 'ci', password: 'pw-123' } });
+    // Basic is only sent once the registry asked for it: teach the client that first.
+    nock(REG).get('/v2/').reply(401, '', { 'WWW-Authenticate': 'Basic realm="r"' });
+    await c.probe();
+    expect((await c.getBlob('app', sha(config)))?.toString()).toBe(config);
+    expect(c.stats.requests.get('redirect')).toBe(1);
+    scope.done();
+    storage.done();
+  });
+
+  it('keeps the credentials on a redirect within the registry, and stops a redirect loop', async () => {
+    const scope = nock(REG)
+      .get('/v2/')
+      .reply(401, '', { 'WWW-Authenticate': 'Basic realm="r"' })
+      .get('/v2/app/manifests/1-develop')
+      .matchHeader('authorization', basic('ci', 'pw-123'))
+      .reply(302, '', { Location: '/v2/app/manifests/moved' })
+      .get('/v2/app/manifests/moved')
+      .matchHeader('authorization', basic('ci', 'pw-123'))
+      .reply(404);
+    const c = client({ credentials: { user: 'ci', password: 'pw-123' } });
+    await c.probe();
+    expect(await c.getManifest('app', '1-develop')).toBeUndefined();
+    scope.done();
+
+    const loop = nock(REG)
+      .get('/v2/app/manifests/x-develop')
+      .times(6)
+      .reply(307, '', { Location: '/v2/app/manifests/x-develop' });
+    await expect(client().getManifest('app', 'x-develop')).rejects.toThrow(
+      `${REG} redirected ${REG}/v2/app/manifests/x-develop more than 5 times`,
+    );
+    loop.done();
+  });
+
   it('reads the digest of a tag with HEAD', async () => {
     const scope = nock(REG)
       .head('/v2/app/manifests/1-develop')

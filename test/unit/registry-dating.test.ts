@@ -64,13 +64,27 @@ describe('dating precedence: annotation, index annotation, label, config created
     expect(isDated(d)).toBe(false);
     expect(d).toEqual({
       reason:
-        'no plausible creation date (label "1980-01-01T00:00:00Z", config "1970-01-01T00:00:00Z"; dates before 1990 count as unknown)',
+        'no plausible creation date (label "1980-01-01T00:00:00Z", config "1970-01-01T00:00:00Z"; dates before 1990 or in the future count as unknown)',
     });
   });
 
   it('leaves an image without any date undated', () => {
     expect(dateImage({ manifestAnnotations: {}, config: { labels: {} } })).toEqual({
       reason: 'the image has no creation date',
+    });
+  });
+
+  it('leaves an image dated more than a day ahead of this clock undated (a builder with a wrong clock)', () => {
+    const now = Date.parse('2026-11-28T12:00:00Z');
+    const at = (created: string) =>
+      dateImage({ manifestAnnotations: {}, config: { created, labels: {} }, now });
+    expect(at('2026-11-29T11:00:00Z')).toEqual({ created: '2026-11-29T11:00:00.000Z', source: 'config' });
+    expect(at('2026-11-29T13:00:00Z')).toEqual({
+      reason:
+        'no plausible creation date (config "2026-11-29T13:00:00Z"; dates before 1990 or in the future count as unknown)',
+    });
+    expect(at('+275760-09-13T00:00:00Z')).toEqual({
+      reason: expect.stringMatching(/in the future count as unknown/),
     });
   });
 
@@ -100,7 +114,7 @@ describe('schema1', () => {
     });
     expect(dateSchema1([v1('1970-01-01T00:00:00Z')])).toEqual({
       reason:
-        'no plausible creation date (schema1 "1970-01-01T00:00:00Z"; dates before 1990 count as unknown)',
+        'no plausible creation date (schema1 "1970-01-01T00:00:00Z"; dates before 1990 or in the future count as unknown)',
     });
     expect(dateSchema1([])).toEqual({ reason: 'the schema1 manifest has no creation date' });
   });
