@@ -347,7 +347,8 @@ export class RegistryClient {
         this.policy,
       );
       const response = res as unknown as AxiosResponse<Buffer>;
-      response.data = Buffer.from(res.data ?? []);
+      // axios hands Node a Buffer already; copy only what is not one.
+      response.data = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? []);
       const location = response.headers.location;
       if (!REDIRECTS.has(response.status) || typeof location !== 'string') return response;
       if (hop >= MAX_REDIRECTS) {
