@@ -84,6 +84,11 @@ function parse(value: unknown): CachedRepository {
   return out;
 }
 
+/** A map as a JSON object with sorted keys, so a file changes only where its content does. */
+function sorted<T>(m: Map<string, T>): Record<string, T> {
+  return Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 export function createDigestCache(
   dir: string,
   registry: string,
@@ -112,8 +117,6 @@ export function createDigestCache(
         for (const [tag, digest] of learned.tags) merged.tags.set(tag, digest);
         for (const [digest, dating] of learned.dates) merged.dates.set(digest, dating);
         const live = new Set(merged.tags.values());
-        const sorted = <T>(m: Map<string, T>) =>
-          Object.fromEntries([...m].sort(([a], [b]) => (a < b ? -1 : 1)));
         await writeJsonAtomic(fileOf(repository), {
           repository,
           tags: sorted(merged.tags),
