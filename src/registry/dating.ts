@@ -16,7 +16,10 @@ export const CREATED = 'org.opencontainers.image.created';
 
 export type DateSource = 'annotation' | 'index annotation' | 'label' | 'config' | 'schema1';
 
-export type Dating = { created: string; source: DateSource } | { reason: string };
+export type Dating =
+  | { created: string; source: DateSource }
+  /** `provisional`: rejected only for lying in the future, which changes with time (never cached). */
+  | { reason: string; provisional?: true };
 
 export function isDated(d: Dating): d is { created: string; source: DateSource } {
   return 'created' in d;
@@ -30,24 +33,34 @@ interface Candidate {
 /** Clock skew we tolerate between a builder and this machine. */
 const FUTURE_TOLERANCE_MS = 86_400_000;
 
-/** ISO-8601 UTC when `value` is a date between 1990 and tomorrow. */
-function plausible(value: unknown, now: number): string | undefined {
+/** ISO-8601 UTC for a date between 1990 and tomorrow; 'future' for a plausible one beyond. */
+function plausible(value: unknown, now: number): string | 'future' | undefined {
   const created = plausibleCreated(value);
-  return created !== undefined && Date.parse(created) <= now + FUTURE_TOLERANCE_MS ? created : undefined;
+  if (created === undefined) return undefined;
+  return Date.parse(created) <= now + FUTURE_TOLERANCE_MS ? created : 'future';
+}
+
+function unknown(what: string, rejected: string[], future: boolean): Dating {
+  return {
+    reason: `no plausible creation date (${what}${rejected.join(', ')}; ${UNKNOWN})`,
+    ...(future ? { provisional: true as const } : {}),
+  };
 }
 
 const UNKNOWN = 'dates before 1990 or in the future count as unknown';
 
 function firstPlausible(candidates: Candidate[], now: number): Dating {
   const rejected: string[] = [];
+  let future = false;
   for (const { source, value } of candidates) {
     if (value === undefined || value === null || value === '') continue;
     const created = plausible(value, now);
-    if (created) return { created, source };
+    if (created && created !== 'future') return { created, source };
+    future ||= created === 'future';
     rejected.push(`${source} ${JSON.stringify(value)}`);
   }
   if (rejected.length === 0) return { reason: 'the image has no creation date' };
-  return { reason: `no plausible creation date (${rejected.join(', ')}; ${UNKNOWN})` };
+  return unknown('', rejected, future);
 }
 
 export function dateImage(input: {
@@ -70,6 +83,7 @@ export function dateImage(input: {
 /** Schema1 has no config blob: the newest `created` among the layers' v1Compatibility JSON. */
 export function dateSchema1(v1Compatibility: readonly string[], now = Date.now()): Dating {
   let newest: number | undefined;
+  let future = false;
   const rejected: string[] = [];
   for (const entry of v1Compatibility) {
     let created: unknown;
@@ -80,7 +94,8 @@ export function dateSchema1(v1Compatibility: readonly string[], now = Date.now()
     }
     if (created === undefined) continue;
     const iso = plausible(created, now);
-    if (iso === undefined) {
+    if (iso === undefined || iso === 'future') {
+      future ||= iso === 'future';
       rejected.push(JSON.stringify(created));
       continue;
     }
@@ -91,7 +106,5 @@ export function dateSchema1(v1Compatibility: readonly string[], now = Date.now()
     return { created: new Date(newest).toISOString(), source: 'schema1' };
   }
   if (rejected.length === 0) return { reason: 'the schema1 manifest has no creation date' };
-  return {
-    reason: `no plausible creation date (schema1 ${rejected.slice(0, 3).join(', ')}; ${UNKNOWN})`,
-  };
+  return unknown('schema1 ', rejected.slice(0, 3), future);
 }

@@ -95,8 +95,10 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     manifest: Manifest,
     indexAnnotations?: Record<string, string>,
   ): Promise<Outcome> => {
-    if (manifest.kind === 'schema1')
-      return { dating: dateSchema1(manifest.v1Compatibility), cacheable: true };
+    if (manifest.kind === 'schema1') {
+      const dating = dateSchema1(manifest.v1Compatibility);
+      return { dating, cacheable: !('provisional' in dating) };
+    }
     if (manifest.kind === 'index') {
       return { dating: { reason: 'an index inside an index is not supported' }, cacheable: true };
     }
@@ -105,14 +107,12 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
       return { dating: { reason: `its config blob ${manifest.config.digest} is missing` }, cacheable: false };
     }
     if (!config.ok) return { dating: { reason: config.reason }, cacheable: true };
-    return {
-      dating: dateImage({
-        manifestAnnotations: manifest.annotations,
-        indexAnnotations,
-        config: config.value,
-      }),
-      cacheable: true,
-    };
+    const dating = dateImage({
+      manifestAnnotations: manifest.annotations,
+      indexAnnotations,
+      config: config.value,
+    });
+    return { dating, cacheable: !('provisional' in dating) };
   };
 
   const dateManifest = async (repository: string, fetched: ParseResult<Manifest>): Promise<Outcome> => {

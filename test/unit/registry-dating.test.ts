@@ -79,12 +79,16 @@ describe('dating precedence: annotation, index annotation, label, config created
     const at = (created: string) =>
       dateImage({ manifestAnnotations: {}, config: { created, labels: {} }, now });
     expect(at('2026-11-29T11:00:00Z')).toEqual({ created: '2026-11-29T11:00:00.000Z', source: 'config' });
+    // Provisional: tomorrow it may be plausible, so it must not be cached as undated.
     expect(at('2026-11-29T13:00:00Z')).toEqual({
       reason:
         'no plausible creation date (config "2026-11-29T13:00:00Z"; dates before 1990 or in the future count as unknown)',
+      provisional: true,
     });
+    expect(at('1970-01-01T00:00:00Z')).not.toHaveProperty('provisional');
     expect(at('+275760-09-13T00:00:00Z')).toEqual({
       reason: expect.stringMatching(/in the future count as unknown/),
+      provisional: true,
     });
   });
 
