@@ -170,8 +170,9 @@ export async function get(options: GetOptions, ctx: CommandContext): Promise<num
       )
     : noCache;
 
+  const count = settings.repositories.length;
   log.info(
-    `reading ${settings.repositories.length} repositories of ${settings.registry}, environment ${settings.environment}`,
+    `reading ${count} ${count === 1 ? 'repository' : 'repositories'} of ${settings.registry}, environment ${settings.environment}`,
   );
   const { repositories, stats } = await discover({
     registry: settings.registry,
@@ -191,6 +192,14 @@ export async function get(options: GetOptions, ctx: CommandContext): Promise<num
     http: options.http,
   });
 
+  for (const repo of repositories) {
+    if (repo.images.length === 0) {
+      // Listed in the catalog all the same: `run` must say it has nothing to deploy, not skip it.
+      log.warn(
+        `${repo.name}: no ${settings.environment} image has a usable date; run will report it as missing`,
+      );
+    }
+  }
   const dates = offeredDates(repositories, settings.keep, settings.timeZone);
   if (dates.length === 0) {
     throw new InputError(

@@ -78,6 +78,12 @@ describe.each(registryKinds)('get against $name: formats and dates', (kind) => {
         ],
       }),
     );
+    // team/frozen: reproducible builds only, nothing dated.
+    await pushImage(reg, 'team/frozen', '0.1.0-develop', {
+      kind: 'schema2',
+      created: '1970-01-01T00:00:00Z',
+    });
+
     const undatedChild = buildImage({ kind: 'oci', marker: 'multi-undated' });
     digests['team/multi:3.2.0-develop'] = await pushManifest(
       reg,
@@ -166,6 +172,28 @@ describe.each(registryKinds)('get against $name: formats and dates', (kind) => {
     );
     expect(run.stderr).toMatch(
       /warning: team\/oci: 1 of 3 develop images has .*\(2\.2\.0-develop: the image has no creation date\)/,
+    );
+  });
+
+  it('keeps a repository without any dated image in the catalog, and says run will miss it', async () => {
+    const run = await runGet(['--registry', reg.url, '--repo', 'team/oci,team/frozen', '--env', 'develop']);
+    expect(run.code).toBe(0);
+    expect(run.dates).toEqual(['2026-11-09', '2026-11-08']);
+    expect(run.catalog().repositories[1]).toEqual({
+      name: 'team/frozen',
+      images: [],
+      undated: [expect.objectContaining({ tag: '0.1.0-develop', reason: expect.stringMatching(/1970/) })],
+    });
+    expect(run.stderr).toMatch(
+      /warning: team\/frozen: no develop image has a usable date; run will report it as missing/,
+    );
+  });
+
+  it('fails with exit 2 when no image at all has a usable date', async () => {
+    const run = await runGet(['--registry', reg.url, '--repo', 'team/frozen', '--env', 'develop', '-q']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^rollback: no image of environment develop has a usable creation date in team\/frozen \(the warnings above say why each was left out\)$/m,
     );
   });
 
