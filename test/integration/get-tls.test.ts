@@ -25,10 +25,11 @@ describe.each(registryKinds)('get against $name over https', (kind) => {
     const dir = tempDir('tls');
     const key = path.join(dir, 'key.pem');
     ca = path.join(dir, 'cert.pem');
+    // prettier-ignore
     execFileSync('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key,
       '-out', ca, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore' }); // prettier-ignore
+    ], { stdio: 'ignore' });
     reg = await kind.start();
     await pushImage(reg, 'tls/app', '1.0.0-develop', { kind: 'schema2', created: nov(5) });
     const upstream = new URL(reg.url);
