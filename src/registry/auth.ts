@@ -100,9 +100,10 @@ export class RegistryAuth {
           throw new AuthError(
             `${this.options.registry} rejected the token from ${this.bearer!.realm}${where}`,
             {
+              // Docker Hub and others answer a missing repository this way too.
               hint: creds
-                ? `check that REGISTRY_USER ${creds.user} may pull ${repository ?? 'it'}`
-                : 'set REGISTRY_USER and REGISTRY_PASSWORD if the repository is private',
+                ? `check that ${repository ?? 'it'} exists and that REGISTRY_USER ${creds.user} may pull it`
+                : 'check the name; set REGISTRY_USER and REGISTRY_PASSWORD if the repository is private',
             },
           );
         }

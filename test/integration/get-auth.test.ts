@@ -129,7 +129,7 @@ describe.each(registryKinds)('get against $name: authentication', (kind) => {
       const run = await runGet(['--registry', auth.url, '--repo', 'team/svc', '--env', 'develop', '-q'], env);
       expect(run.code).toBe(3);
       expect(run.stderr).toBe(
-        `rollback: ${auth.url} rejected the token from ${auth.realm} for repository team/svc (check that REGISTRY_USER ${user} may pull team/svc)\n`,
+        `rollback: ${auth.url} rejected the token from ${auth.realm} for repository team/svc (check that team/svc exists and that REGISTRY_USER ${user} may pull it)\n`,
       );
       expect(auth.tokenRequests).toHaveLength(2);
     });
