@@ -297,24 +297,26 @@ async function rollback(rows: Row[], results: Record<string, unknown>): Promise<
   }
 }
 
+/** Wall time of one `node ARGS` process, output discarded. */
+async function timeNode(args: string[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', () => resolve());
+  });
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
 async function startup(rows: Row[], results: Record<string, unknown>): Promise<void> {
   log('start-up: node rollback.cjs --help vs node -e 0, 10 runs each, interleaved');
-  const time = async (args: string[]) => {
-    const started = process.hrtime.bigint();
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { stdio: 'ignore' });
-      child.on('error', reject);
-      child.on('close', () => resolve());
-    });
-    return Number(process.hrtime.bigint() - started) / 1e6;
-  };
-  await time(['-e', '0']);
-  await time([BUNDLE, '--help']); // warm the file cache
+  await timeNode(['-e', '0']);
+  await timeNode([BUNDLE, '--help']); // warm the file cache
   const bare: number[] = [];
   const help: number[] = [];
   for (let i = 0; i < 10; i++) {
-    bare.push(await time(['-e', '0']));
-    help.push(await time([BUNDLE, '--help']));
+    bare.push(await timeNode(['-e', '0']));
+    help.push(await timeNode([BUNDLE, '--help']));
   }
   const overhead = median(help) - median(bare);
   rows.push({
