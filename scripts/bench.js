@@ -15,5 +15,8 @@ esbuild.buildSync({
   format: 'cjs',
   logLevel: 'warning',
 });
-const result = spawnSync(process.execPath, [out, ...process.argv.slice(2)], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, [out, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, ROLLBACK_ROOT: path.join(__dirname, '..') },
+});
 process.exitCode = result.status ?? 1;

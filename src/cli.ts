@@ -51,7 +51,13 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
       writeOut: (s) => ctx.stdout.write(s),
       writeErr: (s) => ctx.stderr.write(s),
       // One line, in the same voice as every other error.
-      outputError: (s, write) => write(`rollback: ${s.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+      outputError: (s, write) =>
+        write(
+          `rollback: ${s
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n+\s*/g, ' ')} (see --help)\n`,
+        ),
     })
     .exitOverride();
 

@@ -13,7 +13,8 @@ import { createLimiter } from '../../src/http/limiter';
 import { startMarathonEmulator } from '../../src/sandbox/marathon';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
 
-const ROOT = path.join(__dirname, '..', '..');
+// scripts/bench.js runs a bundled copy of this file from a temp folder and says where the repo is.
+const ROOT = process.env.ROLLBACK_ROOT ?? path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'resources', 'rollback', 'rollback.cjs');
 const LATENCY_MS = 20;
 const DEFAULT_CONCURRENCY = 8;
@@ -81,6 +82,14 @@ async function discovery(rows: Row[], results: Record<string, unknown>): Promise
     const repos = Array.from({ length: REPOS }, (_, i) => `bench/svc-${String(i).padStart(2, '0')}`);
     const day = 86_400_000;
     const base = Date.UTC(2026, 8, 1, 10);
+    // docker-registry 2.8 races when parallel pushes upload the same layer into one repository:
+    // push one image per repository first, so the shared layer exists before the rest.
+    for (const repo of repos) {
+      await pushImage(registry, repo, 'seed-layer', {
+        kind: 'schema2',
+        created: new Date(base).toISOString(),
+      });
+    }
     const pushes: Array<Promise<unknown>> = [];
     repos.forEach((repo, r) => {
       for (let i = 0; i < TAGS_PER_ENV; i++) {
@@ -208,6 +217,9 @@ async function rollback(rows: Row[], results: Record<string, unknown>): Promise<
   try {
     const repos = Array.from({ length: SERVICES }, (_, i) => `bench/app-${String(i).padStart(2, '0')}`);
     const limit = createLimiter(8);
+    for (const repo of repos) {
+      await pushImage(registry, repo, 'seed-layer', { kind: 'schema2', created: '2026-11-01T10:00:00Z' });
+    }
     await Promise.all(
       repos.flatMap((repo) => [
         limit(() =>
