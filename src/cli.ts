@@ -43,6 +43,10 @@ const marathonTarget = (cmd: Command) =>
 
 const quiet = (cmd: Command) => cmd.option('-q, --quiet', 'print only warnings and the result');
 
+/** `--help` ends with examples a user can copy, in the form the README uses. */
+const examples = (cmd: Command, lines: string[]) =>
+  cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`);
+
 export function buildProgram(ctx: CommandContext, setExitCode: (code: number) => void): Command {
   const program = new Command('rollback')
     .description('Roll every service of an environment back to the images it ran at one point in time.')
@@ -60,6 +64,16 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
         ),
     })
     .exitOverride();
+  examples(program, [
+    'rollback demo',
+    'rollback get --registry https://registry.example.com --repo shop/api,shop/web --env develop',
+    'rollback run --date 2026-11-27 --dcos https://dcos.example.com --group /ds/dev --dry-run',
+    'rollback <command> --help',
+  ]);
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 done, 1 rollback failed, 2 bad input or usage, 3 registry or Marathon unreachable or refusing.\n',
+  );
 
   const get = program
     .command('get')
@@ -89,6 +103,11 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
     )
     .option('--concurrency <n>', 'registry requests in flight at once', positiveInt, 8);
   tlsOptions(get);
+  examples(get, [
+    'rollback get --registry https://registry.example.com --repo shop/api,shop/web --env develop',
+    'REGISTRY_USER=ci REGISTRY_PASSWORD=... rollback get --registry https://registry.example.com --repo shop/api --env master --tz Europe/Berlin --dump /tmp/rb',
+    "rollback get --registry https://registry.example.com --repo team/app --env prod --tag-pattern '^v[0-9.]+-{env}$'",
+  ]);
   quiet(get).action(async (options) => {
     const { get: run } = await import('./commands/get');
     setExitCode(await run(options, ctx));
@@ -114,6 +133,11 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
     .option('--json', 'print the result as JSON on stdout');
   marathonTarget(run);
   tlsOptions(run);
+  examples(run, [
+    'rollback run --date 2026-11-27 --dcos https://dcos.example.com --group /ds/dev --dry-run',
+    'DCOS_USER=oncall DCOS_PASSWORD=... rollback run --date 2026-11-27 --dcos https://dcos.example.com --group /ds/dev',
+    'MARATHON_USER=deployer MARATHON_PASSWORD=... rollback run --date 2026-11-27 --marathon https://marathon.example.com --group /ds/stage --on-failure keep --json',
+  ]);
   quiet(run).action(async (options) => {
     const { run: execute } = await import('./commands/run');
     setExitCode(await execute(options, ctx));
@@ -129,28 +153,34 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
     .option('--json', 'print the result as JSON on stdout');
   marathonTarget(undo);
   tlsOptions(undo);
+  examples(undo, [
+    'rollback undo --journal rollback-journal.json',
+    'DCOS_TOKEN=... rollback undo --journal /var/lib/jenkins/workspace/rollback/rollback/dev/rollback-journal.json --dcos https://dcos.example.com',
+  ]);
   quiet(undo).action(async (options) => {
     const { undo: execute } = await import('./commands/undo');
     setExitCode(await execute(options, ctx));
   });
 
-  program
+  const demo = program
     .command('demo')
-    .description('Run the whole story on an embedded registry and Marathon emulator (loopback only).')
-    .action(async (options) => {
-      const { demo } = await import('./commands/demo');
-      setExitCode(await demo(options, ctx));
-    });
+    .description('Run the whole story on an embedded registry and Marathon emulator (loopback only).');
+  examples(demo, ['rollback demo', 'npm run demo']);
+  demo.action(async (options) => {
+    const { demo } = await import('./commands/demo');
+    setExitCode(await demo(options, ctx));
+  });
 
-  program
+  const sandbox = program
     .command('sandbox')
     .description('Keep an embedded registry and Marathon emulator running to try commands by hand.')
     .option('--registry-port <port>', 'port of the embedded registry (default: any free port)', positiveInt)
-    .option('--marathon-port <port>', 'port of the Marathon emulator (default: any free port)', positiveInt)
-    .action(async (options) => {
-      const { sandbox } = await import('./commands/sandbox');
-      setExitCode(await sandbox(options, ctx));
-    });
+    .option('--marathon-port <port>', 'port of the Marathon emulator (default: any free port)', positiveInt);
+  examples(sandbox, ['rollback sandbox', 'rollback sandbox --registry-port 5000 --marathon-port 8080']);
+  sandbox.action(async (options) => {
+    const { sandbox } = await import('./commands/sandbox');
+    setExitCode(await sandbox(options, ctx));
+  });
 
   return program;
 }

@@ -1,6 +1,6 @@
 import { buildImage } from './image-builder';
-import { startEmbeddedRegistry } from './registry';
-import { startMarathonEmulator, type MarathonEmulator } from './marathon';
+import { startEmbeddedRegistry, type EmbeddedRegistryOptions } from './registry';
+import { startMarathonEmulator, type MarathonEmulator, type MarathonEmulatorOptions } from './marathon';
 import { marathonAppDefinition, storyApps, storyImages } from './story';
 
 /**
@@ -21,11 +21,15 @@ export interface StoryWorldOptions {
   registryPort?: number;
   marathonPort?: number;
   deploymentMs?: number;
+  /** Extra registry options, e.g. `basic` to demand credentials. */
+  registry?: Omit<EmbeddedRegistryOptions, 'port'>;
+  /** Extra emulator options, e.g. `mode: 'dcos'` with `users`. */
+  marathon?: Omit<MarathonEmulatorOptions, 'port' | 'deploymentMs'>;
 }
 
 export async function startStoryWorld(options: StoryWorldOptions = {}): Promise<StoryWorld> {
   const now = options.now ?? new Date();
-  const registry = await startEmbeddedRegistry({ port: options.registryPort });
+  const registry = await startEmbeddedRegistry({ ...options.registry, port: options.registryPort });
   let marathon: MarathonEmulator | undefined;
   try {
     for (const image of storyImages(now)) {
