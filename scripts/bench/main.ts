@@ -18,10 +18,22 @@ const ROOT = process.env.ROLLBACK_ROOT ?? path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'resources', 'rollback', 'rollback.cjs');
 const LATENCY_MS = 20;
 const DEFAULT_CONCURRENCY = 8;
-const REPOS = 10;
-const TAGS_PER_ENV = 60;
-const SERVICES = 20;
-const DEPLOYMENT_MS = 2000;
+
+/**
+ * `--quick` runs every measure at a tiny size, so a test can prove the script works end to end in
+ * seconds; its ratios mean little and it writes its results elsewhere (`--out FILE`).
+ */
+const QUICK = process.argv.includes('--quick');
+const outIndex = process.argv.indexOf('--out');
+const OUT =
+  outIndex > 0
+    ? path.resolve(process.argv[outIndex + 1]!)
+    : path.join(ROOT, 'bench', QUICK ? 'results-quick.json' : 'results.json');
+const REPOS = QUICK ? 2 : 10;
+const TAGS_PER_ENV = QUICK ? 6 : 60;
+const SERVICES = QUICK ? 3 : 20;
+const DEPLOYMENT_MS = QUICK ? 300 : 2000;
+const STARTUP_RUNS = QUICK ? 3 : 10;
 
 interface Row {
   measure: string;
@@ -321,18 +333,18 @@ async function timeNode(args: string[]): Promise<number> {
 }
 
 async function startup(rows: Row[], results: Record<string, unknown>): Promise<void> {
-  log('start-up: node rollback.cjs --help vs node -e 0, 10 runs each, interleaved');
+  log(`start-up: node rollback.cjs --help vs node -e 0, ${STARTUP_RUNS} runs each, interleaved`);
   await timeNode(['-e', '0']);
   await timeNode([BUNDLE, '--help']); // warm the file cache
   const bare: number[] = [];
   const help: number[] = [];
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < STARTUP_RUNS; i++) {
     bare.push(await timeNode(['-e', '0']));
     help.push(await timeNode([BUNDLE, '--help']));
   }
   const overhead = median(help) - median(bare);
   rows.push({
-    measure: 'start-up: --help, median of 10',
+    measure: `start-up: --help, median of ${STARTUP_RUNS}`,
     project: fmtMs(median(help)),
     baseline: `${fmtMs(median(bare))} (node -e 0)`,
     ratio: median(help) / median(bare),
@@ -393,9 +405,10 @@ async function main(): Promise<void> {
   printTable(rows);
   results.rows = rows;
   results.totalSeconds = (Date.now() - started) / 1000;
-  mkdirSync(path.join(ROOT, 'bench'), { recursive: true });
-  writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  log(`done in ${results.totalSeconds as number} s; results in bench/results.json`);
+  results.quick = QUICK;
+  mkdirSync(path.dirname(OUT), { recursive: true });
+  writeFileSync(OUT, JSON.stringify(results, null, 2) + '\n');
+  log(`done in ${results.totalSeconds as number} s; results in ${path.relative(process.cwd(), OUT)}`);
   if (rows.some((r) => !r.met)) process.exitCode = 1;
 }
 

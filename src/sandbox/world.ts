@@ -40,6 +40,7 @@ export async function startStoryWorld(options: StoryWorldOptions = {}): Promise<
       );
     }
     marathon = await startMarathonEmulator({
+      ...options.marathon,
       port: options.marathonPort,
       deploymentMs: options.deploymentMs ?? 2500,
     });

@@ -1,0 +1,195 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startStoryWorld, type StoryWorld } from '../../src/sandbox/world';
+
+/**
+ * Every command in the README is run: the helper's commands here, in README order, against the
+ * demo's world (embedded registry with basic auth, Marathon emulator in DC/OS mode); the others by
+ * the test or CI step named in COVERED_ELSEWHERE, which this test checks exists. A command added
+ * to the README without either fails here.
+ */
+const ROOT = path.join(__dirname, '..', '..');
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const BUNDLE = path.join(ROOT, 'resources', 'rollback', 'rollback.cjs');
+
+/** Commands run elsewhere: the file that runs them and a string proving it does. */
+const COVERED_ELSEWHERE: Record<string, { file: string; proof: string }> = {
+  'npm ci && npm run demo': { file: 'test/integration/demo.test.ts', proof: "'demo'" },
+  'npm ci': { file: '.ci/run', proof: 'npm ci' },
+  'npm test': { file: '.ci/run', proof: 'npm test' },
+  'npm run build': { file: 'test/unit/bundle.test.ts', proof: 'esbuild-options' },
+  'npm run bench': { file: 'test/integration/bench.test.ts', proof: "'bench'" },
+  "groovyc -d /tmp/groovy-classes -encoding UTF-8 $(find test/groovy/stubs test/groovy/harness test/groovy/checks vars -name '*.groovy')":
+    {
+      file: 'test/groovy/groovy-support.ts',
+      proof: "spawnSync(groovyc, ['-d', classesDir, '-encoding', 'UTF-8'",
+    },
+  'groovy -cp /tmp/groovy-classes test/groovy/run-checks.groovy unit': {
+    file: 'test/groovy/groovy-support.ts',
+    proof: "path.join('test', 'groovy', 'run-checks.groovy')",
+  },
+};
+
+interface Block {
+  lang: string;
+  body: string;
+}
+
+function blocks(markdown: string): Block[] {
+  return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, body: m[2]! }));
+}
+
+/** Shell lines of a sh block: continuations joined, trailing `  # comments` dropped. */
+function shellCommands(body: string): string[] {
+  return body
+    .replace(/\\\n\s*/g, '')
+    .split('\n')
+    .map((l) => l.replace(/\s{2,}#.*$/, '').trim())
+    .filter((l) => l && !l.startsWith('#'));
+}
+
+/** The argv lists of `ansible.builtin.command` tasks in a yaml block. */
+function ansibleArgvs(body: string): string[][] {
+  const out: string[][] = [];
+  const lines = body.split('\n');
+  lines.forEach((line, i) => {
+    if (!/^\s+argv:\s*$/.test(line)) return;
+    const indent = /^(\s*)/.exec(lines[i + 1] ?? '')![1]!;
+    const argv: string[] = [];
+    for (let j = i + 1; j < lines.length && lines[j]!.startsWith(`${indent}- `); j++) {
+      argv.push(lines[j]!.slice(indent.length + 2).replace(/^"(.*)"$/, '$1'));
+    }
+    out.push(argv);
+  });
+  return out;
+}
+
+/** Split a command line into words (single and double quotes, no expansion). */
+function words(line: string): string[] {
+  return [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+}
+
+describe('the README', () => {
+  const all = blocks(README);
+  const sh = all.filter((b) => b.lang === 'sh').flatMap((b) => shellCommands(b.body));
+  const yaml = all.filter((b) => b.lang === 'yaml').flatMap((b) => ansibleArgvs(b.body));
+
+  it('starts with the two commands a newcomer needs: set up + demo, and the tests', () => {
+    const first = shellCommands(all[0]!.body);
+    expect(first).toEqual(['npm ci && npm run demo', 'npm test']);
+    expect(README.indexOf('```')).toBeLessThan(20);
+  });
+
+  it('names, for every command it does not run itself, a test or CI step that does', () => {
+    const helper = (c: string) =>
+      c.startsWith('node resources/rollback/rollback.cjs ') || c.startsWith('export ');
+    const elsewhere = sh.filter((c) => !helper(c));
+    for (const command of elsewhere) {
+      const cover = COVERED_ELSEWHERE[command];
+      expect({ command, covered: Boolean(cover) }).toEqual({ command, covered: true });
+      const text = readFileSync(path.join(ROOT, cover!.file), 'utf8');
+      expect({ command, file: cover!.file, proves: text.includes(cover!.proof) }).toEqual({
+        command,
+        file: cover!.file,
+        proves: true,
+      });
+    }
+    expect(yaml.length).toBeGreaterThanOrEqual(2);
+  });
+
+  describe('its helper commands, run in order against the demo world', () => {
+    let world: StoryWorld;
+    let cwd: string;
+    const secrets = { registry: 'readme-registry-pw', dcos: 'readme-dcos-pw' };
+    const env: Record<string, string> = {
+      REGISTRY_USER: 'ci-reader',
+      REGISTRY_PASSWORD: secrets.registry,
+      DCOS_USER: 'oncall',
+      DCOS_PASSWORD: secrets.dcos,
+    };
+    let offered: string[] = [];
+
+    beforeAll(async () => {
+      world = await startStoryWorld({
+        deploymentMs: 300,
+        registry: { basic: { user: env.REGISTRY_USER!, password: secrets.registry } },
+        marathon: { mode: 'dcos', users: { [env.DCOS_USER!]: secrets.dcos } },
+      });
+      cwd = mkdtempSync(path.join(os.tmpdir(), 'rollback-readme-'));
+    });
+    afterAll(() => world?.stop());
+
+    /** README placeholders → this world; any other example host is a README error. */
+    function localize(arg: string): string {
+      let out = arg
+        .replaceAll('https://registry.example.com', world.registryUrl)
+        .replaceAll('https://dcos.example.com', world.marathon.url)
+        .replaceAll('{{ dump }}', path.join(cwd, 'ansible'))
+        .replaceAll('{{ rollback_date }}', offered[1] ?? '');
+      // A rollback date in an example becomes the second date `get` offered (yesterday, in the story).
+      if (/^\d{4}-\d{2}-\d{2}$/.test(out)) out = offered[1] ?? out;
+      expect(out).not.toMatch(/example\.com/);
+      return out;
+    }
+
+    /** Async: the world's servers live in this process, so a synchronous spawn would deadlock. */
+    async function run(argv: string[], label: string) {
+      const args = argv.map(localize);
+      const child = spawn(process.execPath, [BUNDLE, ...args], {
+        cwd,
+        env: { ...process.env, ...env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      // Credentials reach the helper only through the environment and never come back out.
+      expect(`${stdout}\n${stderr}`).not.toContain(secrets.registry);
+      expect(`${stdout}\n${stderr}`).not.toContain(secrets.dcos);
+      expect({ label, code, stderr: code === 0 ? '' : stderr }).toEqual({ label, code: 0, stderr: '' });
+      return { stdout, stderr };
+    }
+
+    it('runs every `node resources/rollback/rollback.cjs` command of the README', async () => {
+      const exportsSeen = new Set<string>();
+      let ran = 0;
+      for (const command of sh) {
+        if (command.startsWith('export ')) {
+          for (const [, name] of command.matchAll(/\b([A-Z_]+)=/g)) exportsSeen.add(name!);
+          continue;
+        }
+        if (!command.startsWith('node resources/rollback/rollback.cjs ')) continue;
+        const argv = words(command).slice(2);
+        const res = await run(argv, command);
+        ran++;
+        if (argv[0] === 'get') {
+          offered = res.stdout.trim().split('\n');
+          expect(offered.length).toBeGreaterThan(2);
+          expect(existsSync(path.join(cwd, 'rollback.json'))).toBe(true);
+        }
+      }
+      // Every variable the README exports is one this world gives a value to.
+      for (const name of exportsSeen) expect(Object.keys(env)).toContain(name);
+      expect(ran).toBeGreaterThanOrEqual(5);
+      // After run and then undo, the apps are back on today's images.
+      const api = world.marathon.getApp('/ds/dev/shop/api') as { container: { docker: { image: string } } };
+      expect(api.container.docker.image).toMatch(/shop\/api:1\.7\.0-develop$/);
+    });
+
+    it('runs the Ansible example tasks (get, then run with a date it offered)', async () => {
+      for (const name of ['REGISTRY_USER', 'REGISTRY_PASSWORD', 'DCOS_USER', 'DCOS_PASSWORD']) {
+        expect(README).toMatch(new RegExp(`^\\s+${name}: "\\{\\{ vault_\\w+ \\}\\}"$`, 'm'));
+      }
+      for (const argv of yaml) {
+        expect(argv.slice(0, 2)).toEqual(['node', 'rollback.cjs']);
+        const res = await run(argv.slice(2), argv.join(' '));
+        if (argv[2] === 'get') expect(res.stdout.trim().split('\n')).toContain(offered[1]);
+        if (argv[2] === 'run') expect(JSON.parse(res.stdout)).toMatchObject({ ok: true, date: offered[1] });
+      }
+    });
+  });
+});
