@@ -150,13 +150,19 @@ async function step(
 ): Promise<string> {
   say(color.cyan(`   $ rollback ${args.join(' ')}`));
   const self = require.main?.filename ?? process.argv[1]!;
-  const child = spawn(process.execPath, [self, ...args], { env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The child gets our own stderr when it is the process's: on a terminal it then draws its live
+  // progress lines itself, as it would for a user.
+  const inherit = ctx.stderr === process.stderr;
+  const child = spawn(process.execPath, [self, ...args], {
+    env: ctx.env,
+    stdio: ['ignore', 'pipe', inherit ? 'inherit' : 'pipe'],
+  });
   let stdout = '';
-  child.stdout.on('data', (d: Buffer) => {
+  child.stdout!.on('data', (d: Buffer) => {
     stdout += d.toString();
     ctx.stdout.write(d);
   });
-  child.stderr.on('data', (d: Buffer) => ctx.stderr.write(d));
+  child.stderr?.on('data', (d: Buffer) => ctx.stderr.write(d));
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
   if (code !== 0) throw new RollbackFailedError(`demo step \`rollback ${args[0]}\` failed with exit ${code}`);
   return stdout;

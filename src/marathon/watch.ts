@@ -1,5 +1,5 @@
 import type { Logger } from '../util/log';
-import type { MarathonApp, MarathonClient, MarathonDeployment } from './client';
+import type { MarathonApp, MarathonClient, MarathonDeployment, MarathonTask } from './client';
 import { displayVersion } from './image';
 import { dockerImageOf } from './client';
 
@@ -55,8 +55,17 @@ export function readiness(app: MarathonApp, target: Pick<WatchTarget, 'version' 
   const instances = app.instances ?? 1;
   const checked = (app.healthChecks?.length ?? 0) > 0;
   const up = checked ? (app.tasksHealthy ?? 0) : (app.tasksRunning ?? 0);
-  // During a restart old and new tasks run side by side; say so rather than print "3/2".
-  const counts = `${Math.min(up, instances)}/${instances} ${checked ? 'healthy' : 'running'}${up > instances ? ', old tasks stopping' : ''}`;
+  // During a restart the old tasks stay healthy until the new ones are: counting all of them would
+  // print "2/2 healthy" from the first second. Count the tasks of the new version when Marathon
+  // embeds them (GET /v2/apps/{id} always does).
+  const newTasks =
+    target.version !== undefined && app.tasks !== undefined
+      ? app.tasks.filter((t) => t.version === target.version && isTaskUp(t, checked)).length
+      : undefined;
+  const counts =
+    newTasks !== undefined && newTasks < instances
+      ? `${newTasks}/${instances} new tasks ${checked ? 'healthy' : 'running'}`
+      : `${Math.min(up, instances)}/${instances} ${checked ? 'healthy' : 'running'}${up > instances ? ', old tasks stopping' : ''}`;
   // A scale by someone else after our change gives a new version but keeps our config change.
   const configVersion = (app.versionInfo as { lastConfigChangeAt?: unknown } | undefined)?.lastConfigChangeAt;
   const onVersion =
@@ -72,6 +81,17 @@ export function readiness(app: MarathonApp, target: Pick<WatchTarget, 'version' 
     ready: onVersion && onImage && idle && !oldTasks && up === instances && (app.tasksStaged ?? 0) === 0,
     counts,
   };
+}
+
+function isTaskUp(task: MarathonTask, checked: boolean): boolean {
+  if (task.state !== 'TASK_RUNNING') return false;
+  if (!checked) return true;
+  const results = task.healthCheckResults;
+  return (
+    Array.isArray(results) &&
+    results.length > 0 &&
+    results.every((r) => (r as { alive?: unknown }).alive === true)
+  );
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
