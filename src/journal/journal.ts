@@ -72,9 +72,21 @@ const STATUS_FIELDS = [
   'counts',
 ];
 
+/** Stands in for an env value in the journal. */
+export const UNRECORDED_ENV_VALUE = '<not recorded>';
+
 export function definitionOf(app: Record<string, unknown>): Record<string, unknown> {
   const copy = structuredClone(app);
   for (const field of STATUS_FIELDS) delete copy[field];
+  // Plain env values often hold the app's own passwords, and the journal is archived by Jenkins.
+  // Undo needs only the image, so keep the names and drop the values; `{secret: ...}` references
+  // name a secret without holding it and stay.
+  const env = copy.env;
+  if (env && typeof env === 'object') {
+    for (const [name, value] of Object.entries(env as Record<string, unknown>)) {
+      if (typeof value === 'string') (env as Record<string, unknown>)[name] = UNRECORDED_ENV_VALUE;
+    }
+  }
   return copy;
 }
 

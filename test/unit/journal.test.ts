@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InputError } from '../../src/errors';
-import { Journal, definitionOf, type JournalApp } from '../../src/journal/journal';
+import { Journal, UNRECORDED_ENV_VALUE, definitionOf, type JournalApp } from '../../src/journal/journal';
 import { clearSecrets, registerSecret } from '../../src/util/secrets';
 
 const before = {
@@ -150,5 +150,22 @@ describe('definitionOf', () => {
       lastTaskFailure: {},
     });
     expect(def).toEqual(before);
+  });
+});
+
+describe('what the journal records of an app', () => {
+  it('keeps the definition but not plain env values, which may be secrets', () => {
+    const recorded = definitionOf({
+      id: '/ds/dev/shop/api',
+      env: { DB_PASSWORD: 'hunter2-app-secret', API_KEY: { secret: 'api-key' } },
+      container: { type: 'DOCKER', docker: { image: 'r/shop/api:1.0.0-develop' } },
+      tasksRunning: 2,
+    });
+    expect(recorded).toEqual({
+      id: '/ds/dev/shop/api',
+      env: { DB_PASSWORD: UNRECORDED_ENV_VALUE, API_KEY: { secret: 'api-key' } },
+      container: { type: 'DOCKER', docker: { image: 'r/shop/api:1.0.0-develop' } },
+    });
+    expect(JSON.stringify(recorded)).not.toContain('hunter2-app-secret');
   });
 });
