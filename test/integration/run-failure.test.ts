@@ -100,7 +100,7 @@ describe('run when a deployment fails (bundled helper, plain Marathon emulator)'
       ['frontend', 'unchanged', `${h}/shop/frontend:2.0.0-develop`],
     ]);
     expect(json.services[1].apps[0].message).toMatch(
-      /not healthy after 5s \(0\/1 running; last task failure: .+\)/,
+      /not healthy after 5s \(0\/1 new tasks running; last task failure: .+\)/,
     );
     expect(json.summary).toBe(
       'dev → 2026-11-27 FAILED, kept as is: api 1.4.3-develop, billing FAILED on 1.3.0-develop, frontend unchanged',
