@@ -162,22 +162,25 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
     setExitCode(await execute(options, ctx));
   });
 
-  const demo = program
+  const demoCommand = program
     .command('demo')
     .description('Run the whole story on an embedded registry and Marathon emulator (loopback only).');
-  examples(demo, ['rollback demo', 'npm run demo']);
-  demo.action(async (options) => {
+  examples(demoCommand, ['rollback demo', 'npm run demo']);
+  demoCommand.action(async (options) => {
     const { demo } = await import('./commands/demo');
     setExitCode(await demo(options, ctx));
   });
 
-  const sandbox = program
+  const sandboxCommand = program
     .command('sandbox')
     .description('Keep an embedded registry and Marathon emulator running to try commands by hand.')
     .option('--registry-port <port>', 'port of the embedded registry (default: any free port)', positiveInt)
     .option('--marathon-port <port>', 'port of the Marathon emulator (default: any free port)', positiveInt);
-  examples(sandbox, ['rollback sandbox', 'rollback sandbox --registry-port 5000 --marathon-port 8080']);
-  sandbox.action(async (options) => {
+  examples(sandboxCommand, [
+    'rollback sandbox',
+    'rollback sandbox --registry-port 5000 --marathon-port 8080',
+  ]);
+  sandboxCommand.action(async (options) => {
     const { sandbox } = await import('./commands/sandbox');
     setExitCode(await sandbox(options, ctx));
   });

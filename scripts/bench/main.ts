@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startDockerRegistry } from '../../test/support/docker-registry';
 import { pushImage } from '../../test/support/push-image';
+import { spawnCollect } from '../../test/support/spawn';
 import { createLimiter } from '../../src/http/limiter';
 import { startMarathonEmulator } from '../../src/sandbox/marathon';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
@@ -52,22 +53,12 @@ interface CliRun {
   stderr: string;
 }
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, code: code ?? -1, stdout, stderr }),
-    );
+  const run = await spawnCollect(process.execPath, [BUNDLE, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
+  return { ...run, code: run.code ?? -1, ms: Number(process.hrtime.bigint() - started) / 1e6 };
 }
 
 function mustSucceed(what: string, run: CliRun): CliRun {

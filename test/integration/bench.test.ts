@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnCollect } from '../support/spawn';
 
 /**
  * `npm run bench` is a script, not a test: its numbers are only meaningful on a quiet machine.
@@ -11,15 +11,13 @@ const ROOT = path.join(__dirname, '..', '..');
 
 it('`npm run bench -- --quick` measures every target and writes the results file', async () => {
   const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'rollback-bench-test-')), 'results.json');
-  const child = spawn('npm', ['run', '-s', 'bench', '--', '--quick', '--out', out], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await spawnCollect(
+    'npm',
+    ['run', '-s', 'bench', '--', '--quick', '--out', out],
+    {
+      cwd: ROOT,
+    },
+  );
   // 0: every target met, 1: some not (at this size ratios mean little); 2 would be a crash.
   expect({
     code: code === 0 || code === 1 ? 'ran' : code,

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawnCollect, type Spawned } from '../support/spawn';
 import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { registryKinds } from '../support/registries';
@@ -13,26 +13,13 @@ import { nov, removeTempDirs, tempDir } from './get-support';
  */
 const BUNDLE = path.join(__dirname, '..', '..', 'resources', 'rollback', 'rollback.cjs');
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Result = Spawned;
 
 function rollback(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], {
-      cwd,
-      // A clean environment: only what the test gives, plus PATH/HOME for node itself.
-      env: { PATH: process.env.PATH, HOME: tempDir('home'), NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  // A clean environment: only what the test gives, plus PATH/HOME for node itself.
+  return spawnCollect(process.execPath, [BUNDLE, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: tempDir('home'), NO_COLOR: '1', ...env },
   });
 }
 

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStoryWorld, type StoryWorld } from '../../src/sandbox/world';
+import { spawnCollect } from '../support/spawn';
 
 /**
  * Every command in the README is run: the helper's commands here, in README order, against the
@@ -71,6 +71,11 @@ function words(line: string): string[] {
   return [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
 }
 
+/** Lines this test runs itself (exports feed their environment). */
+function isHelperCommand(line: string): boolean {
+  return line.startsWith('node resources/rollback/rollback.cjs ') || line.startsWith('export ');
+}
+
 describe('the README', () => {
   const all = blocks(README);
   const sh = all.filter((b) => b.lang === 'sh').flatMap((b) => shellCommands(b.body));
@@ -83,9 +88,7 @@ describe('the README', () => {
   });
 
   it('names, for every command it does not run itself, a test or CI step that does', () => {
-    const helper = (c: string) =>
-      c.startsWith('node resources/rollback/rollback.cjs ') || c.startsWith('export ');
-    const elsewhere = sh.filter((c) => !helper(c));
+    const elsewhere = sh.filter((c) => !isHelperCommand(c));
     for (const command of elsewhere) {
       const cover = COVERED_ELSEWHERE[command];
       expect({ command, covered: Boolean(cover) }).toEqual({ command, covered: true });
@@ -134,19 +137,12 @@ describe('the README', () => {
       return out;
     }
 
-    /** Async: the world's servers live in this process, so a synchronous spawn would deadlock. */
     async function run(argv: string[], label: string) {
       const args = argv.map(localize);
-      const child = spawn(process.execPath, [BUNDLE, ...args], {
+      const { code, stdout, stderr } = await spawnCollect(process.execPath, [BUNDLE, ...args], {
         cwd,
         env: { ...process.env, ...env, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
       // Credentials reach the helper only through the environment and never come back out.
       expect(`${stdout}\n${stderr}`).not.toContain(secrets.registry);
       expect(`${stdout}\n${stderr}`).not.toContain(secrets.dcos);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -11,6 +11,9 @@ import {
 } from '../../src/sandbox/marathon';
 import { startDockerRegistry, type RealRegistry } from '../support/docker-registry';
 import { pushImage } from '../support/push-image';
+import { spawnCollect, type Spawned } from '../support/spawn';
+
+export type { Spawned };
 
 /**
  * The world of the end-to-end `run` tests: a real docker-registry holding the images of three
@@ -201,12 +204,6 @@ export function changingRequests(marathon: MarathonEmulator) {
   );
 }
 
-export interface Spawned {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Run the bundled helper the way Jenkins does: a child process with its own environment. */
 export function runBundle(
   args: string[],
@@ -215,21 +212,13 @@ export function runBundle(
   onSpawn?: (child: ChildProcess) => void,
 ): Promise<Spawned> {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\``);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], {
-      cwd,
-      // Only what the test gives, plus PATH: no credentials leak in from the developer's shell.
-      env: { PATH: process.env.PATH, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    onSpawn?.(child);
-  });
+  // Only what the test gives, plus PATH: no credentials leak in from the developer's shell.
+  return spawnCollect(
+    process.execPath,
+    [BUNDLE, ...args],
+    { cwd, env: { PATH: process.env.PATH, NO_COLOR: '1', ...env } },
+    onSpawn,
+  );
 }
 
 export function filesIn(dir: string): string[] {
