@@ -21,6 +21,9 @@ export interface HttpClientOptions {
   userAgent?: string;
 }
 
+/** What proxy-from-env (axios's proxy support) reads, in either case; NO_PROXY only narrows them. */
+const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy'];
+
 /**
  * One axios instance with keep-alive agents. Status codes are never thrown (validateStatus accepts
  * all): each client maps statuses to typed errors itself. Redirects are followed by axios's
@@ -44,12 +47,16 @@ export function createHttpClient(options: HttpClientOptions = {}): AxiosInstance
     ...(ca ? { ca: [...tls.rootCertificates, ca.toString('utf8')] } : {}),
   });
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets: sockets });
+  const proxied = PROXY_VARIABLES.some((name) => process.env[name] || process.env[name.toUpperCase()]);
   return axios.create({
     baseURL: options.baseURL,
     timeout: options.timeoutMs ?? 30_000,
     httpAgent,
     httpsAgent,
-    // Proxies come from HTTP(S)_PROXY through axios's own proxy-from-env support.
+    // Proxies come from HTTP(S)_PROXY through axios's own proxy-from-env support. Without any of
+    // those variables no URL can be proxied, and saying so spares axios the environment lookups it
+    // otherwise makes for every request.
+    ...(proxied ? {} : { proxy: false as const }),
     maxRedirects: 5,
     validateStatus: () => true,
     headers: { 'User-Agent': options.userAgent ?? 'rollback' },

@@ -84,10 +84,15 @@ export class RegistryClient {
       options.http ??
       createHttpClient({ tls: options.tls, timeoutMs: options.timeoutMs, maxSockets: options.concurrency });
     // Every attempt on the wire, retries included: attempts minus requests are the retries.
-    this.http.interceptors.request.use((config) => {
-      this.stats.attempts++;
-      return config;
-    });
+    this.http.interceptors.request.use(
+      (config) => {
+        this.stats.attempts++;
+        return config;
+      },
+      undefined,
+      // Lets axios call it in line instead of through a chain of promises.
+      { synchronous: true },
+    );
     this.auth = new RegistryAuth({
       registry: options.registry,
       credentials: options.credentials,
@@ -342,6 +347,9 @@ export class RegistryClient {
           responseType: 'arraybuffer',
           maxContentLength: options.maxBytes ?? MAX_MANIFEST_BYTES,
           maxRedirects: 0,
+          // Bodies stay Buffers both ways: axios's default transforms would only look at them.
+          transformRequest: [],
+          transformResponse: [],
           signal: this.options.signal,
         },
         this.policy,
