@@ -5,11 +5,12 @@ import path from 'node:path';
 import type { MarathonEmulator } from '../../src/sandbox/marathon';
 import {
   APP,
-  DATE,
   changingRequests,
   dumpDir,
   filesIn,
   imageOf,
+  lastLine,
+  runArgs,
   runBundle,
   startMarathon,
   startWebhook,
@@ -17,8 +18,6 @@ import {
   type Spawned,
   type World,
 } from './run-fixture';
-
-const lastLine = (stderr: string) => stderr.trimEnd().split('\n').pop() ?? '';
 
 function rsaPem(): { privatePem: string; publicPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -32,6 +31,7 @@ describe('run: credentials (bundled helper, real registry, Marathon emulator)', 
   const account = rsaPem();
   const stranger = rsaPem();
   const REGISTRY = { user: 'ci-reader', password: 'reg-pa55-Auth' };
+  const registryEnv = { REGISTRY_USER: REGISTRY.user, REGISTRY_PASSWORD: REGISTRY.password };
   let world: World;
   const outputs: Spawned[] = [];
   const bundle = async (args: string[], env: NodeJS.ProcessEnv) => {
@@ -48,21 +48,7 @@ describe('run: credentials (bundled helper, real registry, Marathon emulator)', 
   describe('DC/OS', () => {
     let marathon: MarathonEmulator;
     let dir: string;
-    const args = (...extra: string[]) => [
-      'run',
-      '--date',
-      DATE,
-      '--dump',
-      dir,
-      '--dcos',
-      marathon.url,
-      '--group',
-      '/ds/dev',
-      '--timeout',
-      '20',
-      ...extra,
-    ];
-    const registryEnv = { REGISTRY_USER: REGISTRY.user, REGISTRY_PASSWORD: REGISTRY.password };
+    const args = (...extra: string[]) => runArgs({ dir, dcos: marathon.url }, '--timeout', '20', ...extra);
 
     beforeEach(async () => {
       marathon = await startMarathon(world, {
@@ -146,20 +132,7 @@ describe('run: credentials (bundled helper, real registry, Marathon emulator)', 
     let marathon: MarathonEmulator;
     let dir: string;
     const basic = { user: 'deployer', password: 'mar-pa55-Auth' };
-    const args = () => [
-      'run',
-      '--date',
-      DATE,
-      '--dump',
-      dir,
-      '--marathon',
-      marathon.url,
-      '--group',
-      '/ds/dev',
-      '--timeout',
-      '20',
-    ];
-    const registryEnv = { REGISTRY_USER: REGISTRY.user, REGISTRY_PASSWORD: REGISTRY.password };
+    const args = () => runArgs({ dir, marathon: marathon.url }, '--timeout', '20');
 
     beforeEach(async () => {
       marathon = await startMarathon(world, { basic });

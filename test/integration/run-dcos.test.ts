@@ -10,6 +10,7 @@ import {
   filesIn,
   imageOf,
   readJson,
+  runArgs,
   runBundle,
   startMarathon,
   startWebhook,
@@ -36,19 +37,7 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
     outputs.push(result);
     return result;
   };
-  const runArgs = () => [
-    'run',
-    '--date',
-    DATE,
-    '--dump',
-    dir,
-    '--dcos',
-    marathon.url,
-    '--group',
-    '/ds/dev',
-    '--timeout',
-    '20',
-  ];
+  const rollbackArgs = () => runArgs({ dir, dcos: marathon.url }, '--timeout', '20');
 
   beforeAll(async () => {
     world = await startWorld({ registryBasic: REGISTRY });
@@ -72,7 +61,7 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
   });
 
   it('puts every service on its image of the day and leaves everything else as it was', async () => {
-    const result = await run(runArgs());
+    const result = await run(rollbackArgs());
     expect(result.stderr).not.toMatch(/^rollback: /m);
     expect(result.code).toBe(0);
 
@@ -154,7 +143,7 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
   it('redeploys nothing when run again with the same inputs, and keeps the journal for undo', async () => {
     const journalBefore = readFileSync(path.join(dir, 'rollback-journal.json'), 'utf8');
     const changesBefore = changingRequests(marathon).length;
-    const result = await run([...runArgs(), '--json']);
+    const result = await run([...rollbackArgs(), '--json']);
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json.outcome).toBe('succeeded');

@@ -8,15 +8,14 @@ import {
   definitionWithoutImage,
   dumpDir,
   imageOf,
+  lastLine,
   readJson,
+  runArgs,
   runBundle,
   startMarathon,
   startWorld,
   type World,
 } from './run-fixture';
-
-/** The last stderr line: main's one-line report. */
-const lastLine = (stderr: string) => stderr.trimEnd().split('\n').pop() ?? '';
 
 // --timeout 5 for the failing service: the healthy ones must finish well within it on a busy 2-core machine.
 describe('run when a deployment fails (bundled helper, plain Marathon emulator)', () => {
@@ -24,18 +23,7 @@ describe('run when a deployment fails (bundled helper, plain Marathon emulator)'
   let marathon: MarathonEmulator;
   let dir: string;
   const env = { MARATHON_USER: 'deployer', MARATHON_PASSWORD: 'mar-pa55-Secret' };
-  const args = (...extra: string[]) => [
-    'run',
-    '--date',
-    DATE,
-    '--dump',
-    dir,
-    '--marathon',
-    marathon.url,
-    '--group',
-    '/ds/dev',
-    ...extra,
-  ];
+  const args = (...extra: string[]) => runArgs({ dir, marathon: marathon.url }, ...extra);
 
   beforeAll(async () => {
     world = await startWorld();

@@ -98,6 +98,28 @@ export async function startWorld(
   return { registry, host: `127.0.0.1:${registry.port}`, images, catalog, stop: () => registry.stop() };
 }
 
+/** Where `run` sends its deployments: plain Marathon or a DC/OS cluster (through Admin Router). */
+export type RunTarget = { dir: string; date?: string } & ({ marathon: string } | { dcos: string });
+
+/** `run` for the /ds/dev group as Jenkins calls it; `date` defaults to DATE, `extra` flags go last. */
+export function runArgs(target: RunTarget, ...extra: string[]): string[] {
+  const endpoint = 'dcos' in target ? ['--dcos', target.dcos] : ['--marathon', target.marathon];
+  return [
+    'run',
+    '--date',
+    target.date ?? DATE,
+    '--dump',
+    target.dir,
+    ...endpoint,
+    '--group',
+    '/ds/dev',
+    ...extra,
+  ];
+}
+
+/** The last stderr line: main's one-line report. */
+export const lastLine = (stderr: string) => stderr.trimEnd().split('\n').pop() ?? '';
+
 /** A folder with rollback.json, as `get --dump DIR` leaves it. */
 export function dumpDir(world: World, catalog: Catalog = world.catalog): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rollback-run-'));

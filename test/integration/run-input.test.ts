@@ -9,30 +9,19 @@ import {
   dumpDir,
   filesIn,
   imageOf,
+  lastLine,
+  runArgs,
   runBundle,
   startMarathon,
   startWorld,
   type World,
 } from './run-fixture';
 
-const lastLine = (stderr: string) => stderr.trimEnd().split('\n').pop() ?? '';
-
 describe('run: dry run and bad input (bundled helper, real registry, Marathon emulator)', () => {
   let world: World;
   let marathon: MarathonEmulator;
   let dir: string;
-  const args = (...extra: string[]) => [
-    'run',
-    '--date',
-    DATE,
-    '--dump',
-    dir,
-    '--marathon',
-    marathon.url,
-    '--group',
-    '/ds/dev',
-    ...extra,
-  ];
+  const args = (...extra: string[]) => runArgs({ dir, marathon: marathon.url }, ...extra);
 
   beforeAll(async () => {
     world = await startWorld();
@@ -76,17 +65,7 @@ describe('run: dry run and bad input (bundled helper, real registry, Marathon em
   });
 
   it('stops before asking Marathon anything when a service has no image on or before the date', async () => {
-    const result = await runBundle([
-      'run',
-      '--date',
-      '2026-11-09',
-      '--dump',
-      dir,
-      '--marathon',
-      marathon.url,
-      '--group',
-      '/ds/dev',
-    ]);
+    const result = await runBundle(runArgs({ date: '2026-11-09', dir, marathon: marathon.url }));
     expect(result.code).toBe(2);
     expect(lastLine(result.stderr)).toBe(
       'rollback: no image on or before 2026-11-09 (UTC) for shop/api, shop/billing, shop/frontend; nothing was changed (pick a later date, or pass --allow-missing to leave these services as they are)',
@@ -95,19 +74,9 @@ describe('run: dry run and bad input (bundled helper, real registry, Marathon em
   });
 
   it('with --allow-missing plans the service without an image to stay as it is, in words', async () => {
-    const result = await runBundle([
-      'run',
-      '--date',
-      '2026-11-21',
-      '--dump',
-      dir,
-      '--marathon',
-      marathon.url,
-      '--group',
-      '/ds/dev',
-      '--allow-missing',
-      '--dry-run',
-    ]);
+    const result = await runBundle(
+      runArgs({ date: '2026-11-21', dir, marathon: marathon.url }, '--allow-missing', '--dry-run'),
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
       /api\s+\/ds\/dev\/shop\/api\s+1\.5\.0-develop\s+\(stays\)\s+no image on or before 2026-11-21; stays as it is \(--allow-missing\)/,
@@ -145,17 +114,7 @@ describe('run: dry run and bad input (bundled helper, real registry, Marathon em
 
   it('exits 3 when Marathon cannot be reached', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const result = await runBundle([
-      'run',
-      '--date',
-      DATE,
-      '--dump',
-      dir,
-      '--marathon',
-      url,
-      '--group',
-      '/ds/dev',
-    ]);
+    const result = await runBundle(runArgs({ dir, marathon: url }));
     expect(result.code).toBe(3);
     expect(lastLine(result.stderr)).toMatch(
       new RegExp(`cannot reach Marathon at ${url}: ECONNREFUSED \\(check --marathon\\)`),
