@@ -6,9 +6,9 @@ import type { CommandContext } from './context';
 import { RollbackFailedError } from '../errors';
 import { colorEnabled, paint } from '../util/log';
 import { dayIn } from '../plan/days';
-import { imageAt, newestFirst } from '../plan/snapshot';
+import { imageAt } from '../plan/snapshot';
 import { startStoryWorld, type StoryWorld } from '../sandbox/world';
-import { STORY_REPOSITORIES, storyApps, storyImages } from '../sandbox/story';
+import { STORY_REPOSITORIES, storyApps, storyImages, storyImagesOf } from '../sandbox/story';
 
 /**
  * `rollback demo`: the product's story end to end, on loopback, through the same CLI a user runs.
@@ -107,12 +107,7 @@ function verify(
 ): void {
   const images = storyImages(now);
   for (const repo of STORY_REPOSITORIES) {
-    const develop = newestFirst(
-      images
-        .filter((i) => i.repo === repo && i.tag.endsWith('-develop'))
-        .map((i) => ({ tag: i.tag, digest: '', created: i.created })),
-    );
-    const choice = imageAt(develop, day, 'UTC');
+    const choice = imageAt(storyImagesOf(images, repo, 'develop'), day, 'UTC');
     if (choice.kind === 'none')
       throw new RollbackFailedError(`demo: story has no image of ${repo} on ${day}`);
     const want = `${repo}:${choice.image.tag}`;

@@ -106,7 +106,8 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
             from: a.toImage,
             to: a.fromImage,
             status: o.ok ? 'restored' : 'failed',
-            now: o.ok ? a.fromImage : o.changed ? a.fromImage : a.toImage,
+            // Once Marathon accepted the change, the app names the restored image, even if unhealthy.
+            now: o.ok || o.changed ? a.fromImage : a.toImage,
             ...(o.ok && !o.changed ? { message: 'was already on it' } : {}),
             ...(o.message ? { message: o.message } : {}),
           };

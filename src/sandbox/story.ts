@@ -7,6 +7,8 @@
  * before today billing last changed three days ago. Rolling back to yesterday must therefore take
  * billing back to its image from three days ago.
  */
+import type { CatalogImage } from '../plan/catalog';
+import { newestFirst } from '../plan/snapshot';
 
 export const STORY_REPOSITORIES = ['shop/frontend', 'shop/api', 'shop/billing'] as const;
 
@@ -83,12 +85,23 @@ export function storyImages(now: Date): StoryImage[] {
   return images;
 }
 
+/**
+ * The images of `repo` in the environment with tag suffix `suffix`, newest first, as a catalog
+ * lists them. Digests are not known until the images are built; the snapshot rule does not use them.
+ */
+export function storyImagesOf(images: readonly StoryImage[], repo: string, suffix: string): CatalogImage[] {
+  return newestFirst(
+    images
+      .filter((i) => i.repo === repo && i.tag.endsWith(`-${suffix}`))
+      .map((i) => ({ tag: i.tag, digest: '', created: i.created })),
+  );
+}
+
 /** Newest tag of `repo` with `suffix`, as the apps run it now. */
 function newestTag(images: StoryImage[], repo: string, suffix: string): string {
-  const mine = images.filter((i) => i.repo === repo && i.tag.endsWith(`-${suffix}`));
-  mine.sort((a, b) => Date.parse(b.created) - Date.parse(a.created));
-  if (!mine[0]) throw new Error(`story has no ${suffix} image of ${repo}`);
-  return mine[0].tag;
+  const newest = storyImagesOf(images, repo, suffix)[0];
+  if (!newest) throw new Error(`story has no ${suffix} image of ${repo}`);
+  return newest.tag;
 }
 
 export function storyApps(now: Date): StoryApp[] {

@@ -30,6 +30,7 @@ export interface StoryWorldOptions {
 export async function startStoryWorld(options: StoryWorldOptions = {}): Promise<StoryWorld> {
   const now = options.now ?? new Date();
   const registry = await startEmbeddedRegistry({ ...options.registry, port: options.registryPort });
+  const registryHost = new URL(registry.url).host;
   let marathon: MarathonEmulator | undefined;
   try {
     for (const image of storyImages(now)) {
@@ -44,7 +45,6 @@ export async function startStoryWorld(options: StoryWorldOptions = {}): Promise<
       port: options.marathonPort,
       deploymentMs: options.deploymentMs ?? 2500,
     });
-    const registryHost = new URL(registry.url).host;
     for (const app of storyApps(now)) marathon.addApp(marathonAppDefinition(app, registryHost));
   } catch (err) {
     await registry.stop();
@@ -53,7 +53,7 @@ export async function startStoryWorld(options: StoryWorldOptions = {}): Promise<
   const m = marathon;
   return {
     registryUrl: registry.url,
-    registryHost: new URL(registry.url).host,
+    registryHost,
     marathon: m,
     stop: async () => {
       await Promise.allSettled([m.close(), registry.stop()]);

@@ -1,17 +1,12 @@
-import { storyImages, storyApps } from '../../src/sandbox/story';
-import { imageAt, newestFirst, offeredDates } from '../../src/plan/snapshot';
+import { storyImages, storyImagesOf, storyApps } from '../../src/sandbox/story';
+import { imageAt, offeredDates } from '../../src/plan/snapshot';
 import { dayIn } from '../../src/plan/days';
 
 // The demo only proves something if its data tells the product's story; pin that story here.
 describe('the demo story', () => {
   const now = new Date('2026-11-28T00:20:00Z'); // just after midnight: "today" must still be today
   const images = storyImages(now);
-  const develop = (repo: string) =>
-    newestFirst(
-      images
-        .filter((i) => i.repo === repo && i.tag.endsWith('-develop'))
-        .map((i) => ({ tag: i.tag, digest: `sha256:${i.tag}`, created: i.created })),
-    );
+  const develop = (repo: string) => storyImagesOf(images, repo, 'develop');
   const today = dayIn(now, 'UTC');
   const yesterday = dayIn(now.getTime() - 86400000, 'UTC');
   const threeDaysAgo = dayIn(now.getTime() - 3 * 86400000, 'UTC');
