@@ -7,7 +7,7 @@ export const ExitCode = {
   Ok: 0,
   /** A rollback started and did not reach its target; the message says what state it left. */
   RollbackFailed: 1,
-  /** Bad flags, values, dates or files. Nothing was changed. */
+  /** Bad flags, values, dates or files, or an unusable answer from a server. Nothing was changed. */
   Usage: 2,
   /** The registry or Marathon cannot be reached or refuses the credentials. Nothing was changed by us. */
   Unavailable: 3,
@@ -36,9 +36,18 @@ export class InputError extends RollbackError {
   readonly exitCode = ExitCode.Usage;
 }
 
-/** A remote system cannot be reached, keeps failing, or answered something we cannot use. Exit 3. */
+/** A remote system cannot be reached or keeps failing (network errors, 5xx after retries). Exit 3. */
 export class UnavailableError extends RollbackError {
   readonly exitCode = ExitCode.Unavailable;
+}
+
+/**
+ * A registry or Marathon answered something we cannot use: not JSON, wrong types, missing fields,
+ * larger than our limit. Exit 2, like any other unusable input: nothing was changed, and retrying
+ * will not help until the server (or what it serves) is fixed.
+ */
+export class BadAnswerError extends RollbackError {
+  readonly exitCode = ExitCode.Usage;
 }
 
 /** A remote system refused our credentials (401/403). Exit 3. */
