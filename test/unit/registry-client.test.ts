@@ -20,6 +20,9 @@ const policy = (): RetryPolicy => ({
   sleep: async (ms) => void sleeps.push(ms),
 });
 
+/** Every attempt the default policy makes before it gives up. */
+const attempts = defaultRetryPolicy.retries + 1;
+
 const client = (extra: Partial<ConstructorParameters<typeof RegistryClient>[0]> = {}) =>
   new RegistryClient({ registry: REG, concurrency: 2, retryPolicy: policy(), timeoutMs: 5000, ...extra });
 
@@ -185,13 +188,13 @@ describe('retries', () => {
   });
 
   it('gives up on a registry that keeps failing with 503, as unavailable (exit 3)', async () => {
-    const scope = nock(REG).get('/v2/app/tags/list').query(true).times(5).reply(503, 'upstream down');
+    const scope = nock(REG).get('/v2/app/tags/list').query(true).times(attempts).reply(503, 'upstream down');
     const err = await client()
       .listTags('app')
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);
     expect((err as Error).message).toBe(`${REG} failed while listing the tags of app (503 upstream down)`);
-    expect(sleeps).toHaveLength(4);
+    expect(sleeps).toHaveLength(defaultRetryPolicy.retries);
     scope.done();
   });
 
@@ -206,7 +209,7 @@ describe('retries', () => {
 
     const refused = nock(REG)
       .get('/v2/')
-      .times(5)
+      .times(attempts)
       .replyWithError(netError('ECONNREFUSED', 'connect ECONNREFUSED'));
     const err = await client()
       .probe()

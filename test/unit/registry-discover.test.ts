@@ -7,6 +7,9 @@ import { defaultRetryPolicy } from '../../src/http/retry';
 import { InputError, UnavailableError } from '../../src/errors';
 import type { Logger } from '../../src/util/log';
 
+/** Every attempt the default policy makes before it gives up. */
+const attempts = defaultRetryPolicy.retries + 1;
+
 /** Discovery over a registry that misbehaves per tag (nock): what is undated, what is fatal. */
 
 const REG = 'http://registry.test';
@@ -141,7 +144,7 @@ describe('discover', () => {
       .reply(404, {})
       .get('/v2/broken/tags/list')
       .query(true)
-      .times(5)
+      .times(attempts)
       .reply(503, 'maintenance');
     const err = await discover(settings(['nope', 'broken'], recorder())).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);
@@ -150,7 +153,7 @@ describe('discover', () => {
   });
 
   it('goes no further than the probe when the registry is down', async () => {
-    const scope = nock(REG).get('/v2/').times(5).reply(502, 'bad gateway');
+    const scope = nock(REG).get('/v2/').times(attempts).reply(502, 'bad gateway');
     const err = await discover(settings(['a', 'b'], recorder())).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);
     expect((err as Error).message).toBe(`${REG} failed while checking the registry (502 bad gateway)`);
