@@ -1,9 +1,10 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from './context';
 import { ExitCode, InputError, RollbackFailedError, UsageError } from '../errors';
 import type { TlsOptions } from '../http/client';
-import { Journal, JOURNAL_FILE, definitionOf, type JournalApp } from '../journal/journal';
+import { Journal, JOURNAL_FILE, definitionOf, type JournalApp, type JournalData } from '../journal/journal';
+import { requested, resumable, resumeApps, type Resumed } from '../journal/resume';
 import type { MarathonTarget } from '../marathon/auth';
 import { createMarathonClient, dockerImageOf, normalizeGroup } from '../marathon/client';
 import { rollOut, type RolloutOutcome } from '../marathon/rollout';
@@ -131,12 +132,27 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
     throw new InputError(`no apps under ${group} in Marathon at ${client.apiUrl}; nothing was changed`, {
       hint: 'check --group (a group path such as /ds/dev)',
     });
+  const planFile = path.join(dump, PLAN_FILE);
+  const journalFile = path.join(dump, JOURNAL_FILE);
+  const summaryFile = path.join(dump, SUMMARY_FILE);
+  const discovered = apps.map((a) => ({ id: a.id, image: dockerImageOf(a) }));
+  // A run of the same day that did not finish: this one finishes it, starting from where the first
+  // attempt started, so one journal still undoes everything.
+  const previous = await readUnfinishedJournal(journalFile, { date, group }, logger);
+  const resumed = previous ? resumeApps(previous, discovered) : new Map<string, Resumed>();
   const plan = planRollback(
     catalog,
     date,
-    apps.map((a) => ({ id: a.id, image: dockerImageOf(a) })),
+    discovered.map((a) => {
+      const r = resumed.get(a.id);
+      return r?.changedByPrevious ? { ...a, image: r.previous.fromImage } : a;
+    }),
     { group, allowMissing: options.allowMissing, pinDigest: options.pinDigest },
   );
+  if (resumed.size > 0)
+    logger.info(
+      `finishing the unfinished rollback recorded in ${journalFile} (${[...resumed.values()].filter((r) => r.changedByPrevious).length} app(s) already changed by it)`,
+    );
   const byId = new Map(apps.map((a) => [a.id, a]));
   const toDeploy = plan.services.flatMap((s) =>
     s.apps.filter((a) => a.action === 'deploy').map((a) => ({ ...a, service: s })),
@@ -146,6 +162,8 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
   if (toDeploy.length > 0) logger.info(`checking the target images in ${catalog.registry}`);
   for (const warning of await checkTargetImages(plan, checker)) logger.warn(warning);
   const locked = toDeploy
+    // A deployment the unfinished run started is ours to finish, not a lock.
+    .filter((a) => !requested(resumed.get(a.id)?.previous.steps ?? [], dockerImageOf(byId.get(a.id)!)))
     .map((a) => ({ id: a.id, deployments: (byId.get(a.id)!.deployments ?? []).map((d) => d.id) }))
     .filter((a) => a.deployments.length > 0);
   for (const warning of assertNotLocked(locked, options.force ?? false)) logger.warn(warning);
@@ -157,9 +175,6 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
     return 0;
   }
 
-  const planFile = path.join(dump, PLAN_FILE);
-  const journalFile = path.join(dump, JOURNAL_FILE);
-  const summaryFile = path.join(dump, SUMMARY_FILE);
   await writeFileAtomic(planFile, redact(JSON.stringify(plan, null, 2)) + '\n');
   if (toDeploy.length === 0) {
     // A rerun after success: nothing changes, and the journal of the real rollback stays for undo.
@@ -170,7 +185,7 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
     ctx.stdout.write(redact(options.json ? resultJson(result) : formatResultTable(result)));
     return 0;
   }
-  await keepPreviousJournal(journalFile, logger);
+  const archived = await keepPreviousJournal(journalFile, logger);
   const journal = await Journal.create(journalFile, {
     catalog: {
       file: catalogFile,
@@ -184,18 +199,24 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
     marathon: { kind: target.kind, url: target.url },
     onFailure,
     status: 'deploying',
-    apps: toDeploy.map((a): JournalApp => ({
-      id: a.id,
-      repository: a.service.repository,
-      reason: a.service.reason,
-      fromImage: a.from,
-      toImage: a.to,
-      before: definitionOf(byId.get(a.id)!) as JournalApp['before'],
-      steps: [],
-    })),
+    apps: toDeploy.map((a): JournalApp => {
+      const r = resumed.get(a.id);
+      return {
+        id: a.id,
+        repository: a.service.repository,
+        reason: a.service.reason,
+        ...(r && archived ? { carriedFrom: archived } : {}),
+        fromImage: a.from,
+        toImage: a.to,
+        before: r?.changedByPrevious
+          ? r.previous.before
+          : (definitionOf(byId.get(a.id)!) as JournalApp['before']),
+        steps: r ? structuredClone(r.previous.steps) : [],
+      };
+    }),
   });
   logger.info(`journal: ${journalFile}`);
-  const stopGuard = guardInterruption(ctx, journalFile, date);
+  const interruption = guardInterruption(ctx, journalFile, date, onFailure, logger);
   await slack?.post(
     slackStartText({ plan, approver: ctx.env.ROLLBACK_APPROVER, buildUrl: ctx.env.BUILD_URL }),
   );
@@ -213,6 +234,8 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
       stopOnFailure: true,
       acceptDrift: false,
       logger,
+      interrupt: interruption.signal,
+      ...(onFailure === 'revert' ? { abortWatches: interruption.signal } : {}),
     },
   );
   const outcomes = new Map<string, AppOutcome>(deployed.map((o) => [o.appId, { deploy: o }]));
@@ -243,7 +266,7 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
     );
     for (const r of reverted) outcomes.get(r.appId)!.revert = r;
   }
-  stopGuard();
+  interruption.release();
   logger.done();
 
   const outcome: RollbackResult['outcome'] = !failedDeploy
@@ -252,6 +275,7 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
       ? 'reverted'
       : 'failed';
   const result = resultOf(plan, outcome, onFailure, outcomes);
+  if (interruption.by) result.interrupted = interruption.by;
   result.files = { plan: planFile, journal: journalFile, summary: summaryFile };
   await journal.setStatus(
     outcome === 'succeeded' ? 'succeeded' : outcome === 'reverted' ? 'reverted' : 'failed',
@@ -270,37 +294,75 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
 }
 
 /**
- * A Jenkins abort sends SIGTERM in the middle of deployments. The journal on disk is complete up
- * to that moment; say where it is and how to put things back instead of dying without a word.
+ * A Jenkins abort (or Ctrl-C) sends SIGTERM/SIGINT in the middle of deployments. The first signal
+ * stops new deployments and lets the rollback end as --on-failure says (revert: put back what
+ * changed now; keep: let the deployments in flight finish), so the journal and summary are
+ * complete. A second signal ends the process at once; the journal on disk is still valid for undo.
  */
-function guardInterruption(ctx: CommandContext, journalFile: string, date: string): () => void {
-  const onSignal = (signal: NodeJS.Signals) => {
-    ctx.stderr.write(
-      `rollback: interrupted (${signal}) during the rollback to ${date}; deployments already started go on in Marathon. ` +
-        `${journalFile} records what was changed (\`rollback undo --journal ${journalFile}\` puts it back)\n`,
+function guardInterruption(
+  ctx: CommandContext,
+  journalFile: string,
+  date: string,
+  onFailure: 'revert' | 'keep',
+  logger: Logger,
+) {
+  const controller = new AbortController();
+  const state: { by?: NodeJS.Signals; signal: AbortSignal; release: () => void } = {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    },
+  };
+  function onSignal(signal: NodeJS.Signals) {
+    if (state.by) {
+      ctx.stderr.write(
+        `rollback: interrupted again (${signal}) during the rollback to ${date}; deployments already started go on in Marathon. ` +
+          `${journalFile} records what was changed (\`rollback undo --journal ${journalFile}\` puts it back)\n`,
+      );
+      process.exit(ExitCode.RollbackFailed);
+    }
+    state.by = signal;
+    logger.warn(
+      `${signal}: starting no more deployments; ${onFailure === 'revert' ? 'putting back what was changed' : 'letting the deployments in flight finish'} (send it again to stop at once)`,
     );
-    process.exit(ExitCode.RollbackFailed);
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-  return () => {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  };
+    controller.abort();
+  }
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  return state;
+}
+
+async function readUnfinishedJournal(
+  file: string,
+  current: { date: string; group: string },
+  logger: Logger,
+): Promise<JournalData | undefined> {
+  let journal: Journal;
+  try {
+    journal = await Journal.read(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || !existsSync(file)) return undefined;
+    // It is archived untouched below; it just cannot help finishing an earlier run.
+    logger.warn(`${(err as Error).message}; starting afresh`);
+    return undefined;
+  }
+  return resumable(journal.data, current) ? journal.data : undefined;
 }
 
 /** An earlier rollback's journal is renamed, not overwritten: it may still be needed for undo. */
-async function keepPreviousJournal(file: string, logger: Logger): Promise<void> {
+async function keepPreviousJournal(file: string, logger: Logger): Promise<string | undefined> {
   let previous: string;
   try {
     previous = await fs.readFile(file, 'utf8');
   } catch {
-    return;
+    return undefined;
   }
   const stamp = /"createdAt":\s*"([^"]+)"/.exec(previous)?.[1]?.replace(/[:.]/g, '-') ?? String(Date.now());
   const archived = file.replace(/\.json$/, `.${stamp}.json`);
   await fs.rename(file, archived);
   logger.info(`the previous journal is now ${archived}`);
+  return archived;
 }
 
 interface AppOutcome {
@@ -323,9 +385,13 @@ function appResult(
     if (revert.ok)
       return {
         ...base,
-        status: deploy.ok ? 'reverted' : 'failed',
+        status: deploy.ok || deploy.interrupted ? 'reverted' : 'failed',
         now: app.from,
-        message: deploy.ok ? 'put back after another service failed' : `${deploy.message}; put back`,
+        message: deploy.ok
+          ? 'put back after another service failed'
+          : deploy.interrupted
+            ? 'interrupted while deploying; put back'
+            : `${deploy.message}; put back`,
       };
     return {
       ...base,
@@ -373,6 +439,10 @@ function failureSentence(result: RollbackResult): string {
   const bad = result.services.flatMap((s) => s.apps.filter((a) => !isOnTarget(a.status)));
   const failed = bad.filter((a) => a.status === 'failed' || a.status === 'revert-failed');
   const what = failed.map((a) => `${a.id}: ${a.message ?? a.status}`).join('; ');
+  if (result.interrupted)
+    return `the rollback to ${result.date} was interrupted (${result.interrupted})${what ? ` (${what})` : ''}; ${
+      result.outcome === 'reverted' ? 'every changed app is back on its previous image' : summaryLine(result)
+    }`;
   if (result.outcome === 'reverted')
     return `the rollback to ${result.date} failed (${what}); every changed app is back on its previous image`;
   return `the rollback to ${result.date} failed (${what}); ${summaryLine(result)}`;

@@ -19,7 +19,8 @@ export const JOURNAL_FILE = 'rollback-journal.json';
 export type JournalStatus =
   'deploying' | 'succeeded' | 'failed' | 'reverted' | 'undoing' | 'undone' | 'undo-failed';
 export type StepAction = 'deploy' | 'revert' | 'undo';
-export type StepOutcome = 'started' | 'succeeded' | 'failed' | 'no-op';
+/** `requested` is written before the change is sent: after a crash it says Marathon may have it. */
+export type StepOutcome = 'requested' | 'started' | 'succeeded' | 'failed' | 'no-op';
 
 export interface JournalStep {
   at: string;
@@ -36,6 +37,8 @@ export interface JournalApp {
   id: string;
   repository: string;
   reason?: string;
+  /** Changed by an earlier run that did not finish (its journal, renamed); undo puts it back too. */
+  carriedFrom?: string;
   fromImage: string;
   toImage: string;
   /** The app as Marathon showed it before the change (status fields removed). */

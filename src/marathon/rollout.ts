@@ -1,5 +1,6 @@
 import { createLimiter } from '../http/limiter';
 import type { Journal, StepAction } from '../journal/journal';
+import { requested } from '../journal/resume';
 import type { Logger } from '../util/log';
 import { AppLockedError, dockerImageOf, type MarathonClient } from './client';
 import { displayVersion } from './image';
@@ -30,6 +31,8 @@ export interface RolloutOutcome {
   skipped: boolean;
   /** Our deployment was still running when we gave up. */
   deploymentRunning: boolean;
+  /** Stopped by SIGINT/SIGTERM, not by a failure of Marathon or the app. */
+  interrupted?: boolean;
   message?: string;
 }
 
@@ -49,6 +52,10 @@ export interface RolloutOptions {
    */
   acceptDrift: boolean;
   logger: Logger;
+  /** Set on SIGINT/SIGTERM: no item starts after it (the ones in flight go on). */
+  interrupt?: AbortSignal;
+  /** Also ends the watches in flight (a revert follows, so waiting for them would only delay it). */
+  abortWatches?: AbortSignal;
 }
 
 export async function rollOut(
@@ -60,8 +67,13 @@ export async function rollOut(
   return Promise.all(
     items.map((item) =>
       limit(async (): Promise<RolloutOutcome> => {
-        if (failed && options.stopOnFailure) {
-          options.logger.status(item.label, 'not started (an earlier deployment failed)');
+        if (options.interrupt?.aborted || (failed && options.stopOnFailure)) {
+          options.logger.status(
+            item.label,
+            options.interrupt?.aborted
+              ? 'not started (interrupted)'
+              : 'not started (an earlier deployment failed)',
+          );
           return { appId: item.appId, changed: false, ok: false, skipped: true, deploymentRunning: false };
         }
         const outcome = await rollOutOne(item, options);
@@ -100,10 +112,33 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
     return fail((err as Error).message, false);
   }
   const current = dockerImageOf(app);
+  const running = (app.deployments ?? []).map((d) => d.id);
   if (current === item.to) {
+    if (running.length > 0 && requestedByUs(options.journal, item.appId, item.to)) {
+      // Our own change from a run that was stopped (or this one, resumed): finish watching it.
+      logger.status(
+        item.label,
+        `already on ${displayVersion(item.to)}, waiting for deployment ${running[0]}`,
+      );
+      const watched = await options.watcher.watch({
+        appId: item.appId,
+        deploymentId: running[0]!,
+        ...(typeof app.version === 'string' ? { version: app.version } : {}),
+        image: item.to,
+        label: item.label,
+        ...(options.abortWatches ? { signal: options.abortWatches } : {}),
+      });
+      if (!watched.ok) return fail(watched.message, false, watched.deploymentRunning, running[0]);
+      await journal.record(item.appId, {
+        action: options.action,
+        outcome: 'succeeded',
+        image: item.to,
+        deploymentId: running[0]!,
+      });
+      return { ...base, changed: false, ok: true, deploymentRunning: false };
+    }
     // Nothing of ours to do (e.g. putting back an app whose change Marathon refused). A deployment
     // someone else runs on it is theirs to watch.
-    const running = (app.deployments ?? []).map((d) => d.id);
     logger.status(
       item.label,
       `already on ${displayVersion(item.to)}${running.length ? ` (deployment ${running.join(', ')} of someone else still running)` : ''}`,
@@ -119,17 +154,22 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
   }
 
   logger.status(item.label, `deploying ${displayVersion(item.to)}`);
+  // Written before the request: if we are killed before Marathon's answer reaches the journal, the
+  // next run or undo knows that a deployment of this image may be ours.
+  await journal.record(item.appId, { action: options.action, outcome: 'requested', image: item.to });
   let result;
   try {
     result = await client.deployImage(app, item.to, { force: options.force });
   } catch (err) {
     if (!(err instanceof AppLockedError)) return fail((err as Error).message, false);
     // Our own earlier deployment of this app (e.g. one that hangs) may be cancelled without
-    // asking; anybody else's only with --force.
+    // asking; anybody else's only with --force. A deployment putting on the image we asked for, when
+    // the answer never reached the journal (the helper was killed), counts as ours.
     const ours = new Set(
       journal.app(item.appId).steps.flatMap((s) => (s.deploymentId ? [s.deploymentId] : [])),
     );
-    if (err.deploymentIds.length === 0 || !err.deploymentIds.every((id) => ours.has(id)))
+    const oursByImage = current !== undefined && requestedByUs(journal, item.appId, current);
+    if (err.deploymentIds.length === 0 || !(oursByImage || err.deploymentIds.every((id) => ours.has(id))))
       return fail(`${err.message} (${err.hint})`, false);
     try {
       result = await client.deployImage(app, item.to, { force: true });
@@ -150,8 +190,13 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
     ...(result.version ? { version: result.version } : {}),
     image: item.to,
     label: item.label,
+    ...(options.abortWatches ? { signal: options.abortWatches } : {}),
   });
-  if (!watched.ok) return fail(watched.message, true, watched.deploymentRunning, result.deploymentId);
+  if (!watched.ok)
+    return {
+      ...(await fail(watched.message, true, watched.deploymentRunning, result.deploymentId)),
+      ...(watched.interrupted ? { interrupted: true } : {}),
+    };
   await journal.record(item.appId, {
     action: options.action,
     outcome: 'succeeded',
@@ -160,3 +205,7 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
   });
   return { ...base, changed: true, ok: true, deploymentRunning: false };
 }
+
+/** Whether this journal asked Marathon to put `image` on the app (whatever came of it). */
+const requestedByUs = (journal: Journal, appId: string, image: string) =>
+  requested(journal.app(appId).steps, image);

@@ -18,6 +18,8 @@ export interface WatchTarget {
   image: string;
   /** The key of the progress line (usually the app id). */
   label: string;
+  /** Stop watching (SIGTERM with --on-failure revert): the outcome is a failure, the deployment goes on. */
+  signal?: AbortSignal;
 }
 
 export type WatchOutcome =
@@ -28,6 +30,8 @@ export type WatchOutcome =
       /** Our deployment was still listed when we gave up (it is still running in Marathon). */
       deploymentRunning: boolean;
       message: string;
+      /** Ended by the caller's signal, not by Marathon. */
+      interrupted?: boolean;
     };
 
 export interface WatchOptions {
@@ -96,6 +100,18 @@ function isTaskUp(task: MarathonTask, checked: boolean): boolean {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A sleep an interruption ends at once, so a revert does not wait for the next poll. */
+function sleepUnlessAborted(sleep: (ms: number) => Promise<void>, ms: number, signal?: AbortSignal) {
+  if (!signal) return sleep(ms);
+  if (signal.aborted) return Promise.resolve();
+  let onAbort!: () => void;
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([sleep(ms), aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
 export function createWatcher(
   client: Pick<MarathonClient, 'getApp' | 'deployments'>,
   options: WatchOptions,
@@ -130,6 +146,17 @@ export function createWatcher(
       let lastSeen: { running: boolean; app?: MarathonApp } = { running: true };
       const version = displayVersion(target.image);
       for (;;) {
+        if (target.signal?.aborted) {
+          const message = `interrupted while deploying ${version}`;
+          report(message);
+          return {
+            ok: false,
+            elapsedMs: elapsed(),
+            deploymentRunning: lastSeen.running,
+            message,
+            interrupted: true,
+          };
+        }
         try {
           const [list, app] = await Promise.all([deploymentList(), client.getApp(target.appId)]);
           lastError = undefined;
@@ -173,7 +200,11 @@ export function createWatcher(
           report(`failed: ${message}`);
           return { ok: false, elapsedMs: elapsed(), deploymentRunning: lastSeen.running, message };
         }
-        await sleep(Math.min(interval, Math.max(0, options.timeoutMs - elapsed()) + 1));
+        await sleepUnlessAborted(
+          sleep,
+          Math.min(interval, Math.max(0, options.timeoutMs - elapsed()) + 1),
+          target.signal,
+        );
         interval = Math.min(maxInterval, Math.round(interval * 1.5));
       }
     },

@@ -53,6 +53,8 @@ export interface RollbackResult {
   date: string;
   group: string;
   onFailure?: 'revert' | 'keep';
+  /** The signal (SIGTERM, SIGINT) that stopped the rollback before it was through. */
+  interrupted?: string;
   services: ServiceResult[];
   files?: { plan?: string; journal?: string; summary?: string };
 }
@@ -155,14 +157,15 @@ function servicePhrase(s: ServiceResult, date: string): string {
  */
 export function summaryLine(result: RollbackResult): string {
   const env = environmentLabel(result.group);
+  const failed = result.interrupted ? `INTERRUPTED (${result.interrupted})` : 'FAILED';
   const head =
     result.command === 'undo'
       ? `${env}: undo of the rollback to ${result.date}${result.outcome === 'succeeded' ? '' : ' FAILED'}`
       : result.outcome === 'succeeded' || result.outcome === 'dry-run'
         ? `${env} → ${result.date}`
         : result.outcome === 'reverted'
-          ? `${env} → ${result.date} FAILED, reverted`
-          : `${env} → ${result.date} FAILED${result.onFailure === 'keep' ? ', kept as is' : ''}`;
+          ? `${env} → ${result.date} ${failed}, reverted`
+          : `${env} → ${result.date} ${failed}${result.onFailure === 'keep' ? ', kept as is' : ''}`;
   return `${head}: ${result.services.map((s) => servicePhrase(s, result.date)).join(', ')}`;
 }
 
@@ -207,6 +210,7 @@ export function resultJson(result: RollbackResult): string {
         ok: result.outcome === 'succeeded' || result.outcome === 'dry-run',
         date: result.date,
         group: result.group,
+        ...(result.interrupted ? { interrupted: result.interrupted } : {}),
         summary: summaryLine(result),
         services: result.services.map((s) => ({
           service: s.service,

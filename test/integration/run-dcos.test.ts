@@ -117,12 +117,17 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
         a.steps.map((s: any) => s.outcome),
       ]),
     ).toEqual([
-      [APP.api, `${h}/shop/api:1.5.0-develop`, `${h}/shop/api:1.4.3-develop`, ['started', 'succeeded']],
+      [
+        APP.api,
+        `${h}/shop/api:1.5.0-develop`,
+        `${h}/shop/api:1.4.3-develop`,
+        ['requested', 'started', 'succeeded'],
+      ],
       [
         APP.billing,
         `${h}/shop/billing:1.4.0-develop`,
         `${h}/shop/billing:1.3.0-develop`,
-        ['started', 'succeeded'],
+        ['requested', 'started', 'succeeded'],
       ],
     ]);
     // The journal holds the whole definition from before, ready for undo.
@@ -179,8 +184,10 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
     const journal = readJson(path.join(dir, 'rollback-journal.json'));
     expect(journal.status).toBe('undone');
     expect(journal.apps[0].steps.map((s: any) => `${s.action} ${s.outcome}`)).toEqual([
+      'deploy requested',
       'deploy started',
       'deploy succeeded',
+      'undo requested',
       'undo started',
       'undo succeeded',
     ]);

@@ -282,3 +282,43 @@ export async function startWebhook(options: { fail?: boolean } = {}) {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+/** The journal as it is on disk right now, or undefined while it does not exist (or is mid-rename). */
+export function journalNow(dir: string): any {
+  try {
+    return readJson(path.join(dir, 'rollback-journal.json'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `action outcome` steps the journal on disk holds for an app. */
+export function journalSteps(dir: string, id: string): string[] {
+  const app = journalNow(dir)?.apps.find((a: any) => a.id === id);
+  return (app?.steps ?? []).map((s: any) => `${s.action} ${s.outcome}`);
+}
+
+/**
+ * Run the helper and send it `signal` (once, or `times` times 300 ms apart) as soon as `when()`
+ * holds, checked every few milliseconds: the kill lands at a point of the rollback the test names.
+ */
+export async function runBundleUntil(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  when: () => boolean,
+  signal: NodeJS.Signals,
+  times = 1,
+): Promise<Spawned & { signalled: boolean }> {
+  let signalled = false;
+  const result = await runBundle(args, env, undefined, (child) => {
+    const poll = setInterval(() => {
+      if (!when()) return;
+      clearInterval(poll);
+      signalled = true;
+      child.kill(signal);
+      for (let i = 1; i < times; i++) setTimeout(() => child.kill(signal), 300 * i);
+    }, 3);
+    child.on('close', () => clearInterval(poll));
+  });
+  return { ...result, signalled };
+}
