@@ -1,0 +1,145 @@
+import path from 'node:path';
+import type { MarathonEmulator } from '../../src/sandbox/marathon';
+import {
+  APP,
+  changingRequests,
+  definitionWithoutImage,
+  dumpDir,
+  imageOf,
+  journalNow,
+  journalSteps,
+  readJson,
+  runArgs,
+  runBundle,
+  runBundleUntil,
+  startMarathon,
+  startWorld,
+  type World,
+} from './run-fixture';
+
+/**
+ * The helper killed with SIGKILL (the Jenkins agent dies, the OOM killer, a second abort) at
+ * several points of `run`: the journal on disk must always be enough for `undo` to put every app
+ * back, and for a second `run` to finish the job with one journal that still undoes everything.
+ */
+
+interface KillPoint {
+  name: string;
+  /** Extra `run` flags for the killed run. */
+  flags: string[];
+  setup?: (marathon: MarathonEmulator) => void;
+  when: (dir: string, marathon: MarathonEmulator) => boolean;
+}
+
+const KILL_POINTS: KillPoint[] = [
+  {
+    name: 'the first change has just reached Marathon',
+    flags: [],
+    when: (_dir, marathon) => changingRequests(marathon).length > 0,
+  },
+  {
+    name: 'api is deploying (its deployment is journaled)',
+    flags: [],
+    when: (dir) => journalSteps(dir, APP.api).includes('deploy started'),
+  },
+  {
+    name: 'api is done and billing has been requested',
+    flags: [],
+    when: (dir) => journalSteps(dir, APP.billing).includes('deploy requested'),
+  },
+  {
+    name: 'billing failed and the revert has begun',
+    flags: ['--timeout', '2'],
+    setup: (marathon) => marathon.failNextDeployment(APP.billing, 'fail'),
+    when: (dir) => [APP.api, APP.billing].some((id) => journalSteps(dir, id).includes('revert requested')),
+  },
+];
+
+describe('run killed with SIGKILL (bundled helper, Marathon emulator)', () => {
+  let world: World;
+  let marathon: MarathonEmulator;
+  let dir: string;
+  const env = { MARATHON_USER: 'deployer', MARATHON_PASSWORD: 'mar-pa55-Secret' };
+  const args = (...extra: string[]) =>
+    runArgs({ dir, marathon: marathon.url }, '--concurrency', '1', '--timeout', '20', ...extra);
+  const journalFile = () => path.join(dir, 'rollback-journal.json');
+  let before: Record<string, Record<string, unknown>>;
+  const original = () => ({
+    [APP.api]: `${world.host}/shop/api:1.5.0-develop`,
+    [APP.billing]: `${world.host}/shop/billing:1.4.0-develop`,
+    [APP.frontend]: `${world.host}/shop/frontend:2.0.0-develop`,
+  });
+  const target = () => ({
+    [APP.api]: `${world.host}/shop/api:1.4.3-develop`,
+    [APP.billing]: `${world.host}/shop/billing:1.3.0-develop`,
+    [APP.frontend]: `${world.host}/shop/frontend:2.0.0-develop`,
+  });
+  const images = () => Object.fromEntries(Object.keys(original()).map((id) => [id, imageOf(marathon, id)]));
+
+  async function kill(point: KillPoint) {
+    point.setup?.(marathon);
+    const killed = await runBundleUntil(
+      args(...point.flags),
+      env,
+      () => point.when(dir, marathon),
+      'SIGKILL',
+    );
+    expect(killed.signalled).toBe(true);
+    expect(killed.code).toBeNull();
+    // Whatever the moment, what is on disk is a whole, valid journal of a run that did not finish.
+    expect(journalNow(dir)?.status).toBe('deploying');
+  }
+
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  beforeEach(async () => {
+    marathon = await startMarathon(world, {
+      basic: { user: env.MARATHON_USER, password: env.MARATHON_PASSWORD },
+      deploymentMs: 800,
+    });
+    dir = dumpDir(world);
+    before = Object.fromEntries(
+      [APP.api, APP.billing, APP.frontend, APP.gateway].map((id) => [
+        id,
+        definitionWithoutImage(marathon, id),
+      ]),
+    );
+  });
+  afterEach(() => marathon?.close());
+  afterAll(() => world?.stop());
+
+  it.each(KILL_POINTS)('killed when $name: undo --journal puts every app back', async (point) => {
+    await kill(point);
+    const undo = await runBundle(['undo', '--journal', journalFile(), '--timeout', '20'], env);
+    expect(undo.code).toBe(0);
+    expect(images()).toEqual(original());
+    expect(marathon.deployments()).toEqual([]);
+    for (const id of Object.keys(before)) expect(definitionWithoutImage(marathon, id)).toEqual(before[id]);
+    expect(readJson(journalFile()).status).toBe('undone');
+  });
+
+  it.each(KILL_POINTS)(
+    'killed when $name: running run again finishes the job, and its journal still undoes all of it',
+    async (point) => {
+      await kill(point);
+      const again = await runBundle(args(), env);
+      expect(again.code).toBe(0);
+      expect(images()).toEqual(target());
+      expect(marathon.deployments()).toEqual([]);
+      // One journal for the whole rollback: both services, from their images before the first attempt.
+      const journal = readJson(journalFile());
+      expect(journal.status).toBe('succeeded');
+      expect(Object.fromEntries(journal.apps.map((a: any) => [a.id, [a.fromImage, a.toImage]]))).toEqual({
+        [APP.api]: [original()[APP.api], target()[APP.api]],
+        [APP.billing]: [original()[APP.billing], target()[APP.billing]],
+      });
+
+      const undo = await runBundle(['undo', '--journal', journalFile(), '--timeout', '20'], env);
+      expect(undo.code).toBe(0);
+      expect(images()).toEqual(original());
+      expect(marathon.deployments()).toEqual([]);
+      for (const id of Object.keys(before)) expect(definitionWithoutImage(marathon, id)).toEqual(before[id]);
+    },
+  );
+});
