@@ -13,6 +13,10 @@ import { discover } from '../registry/discover';
 import { assertEnvironment, tagFilter, type TagFilter } from '../registry/tags';
 import { writeJsonAtomic } from '../util/atomic-write';
 import { createLogger } from '../util/log';
+import { assertCaFile } from '../util/ca-file';
+import { quote } from '../util/quote';
+import { insecureWarning } from '../util/insecure';
+import { parseServiceUrl } from '../util/service-url';
 
 /**
  * `get`: registry -> dated images of one environment per repository -> rollback.json -> the dates
@@ -61,48 +65,52 @@ const REPOSITORY_NAME = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__
 const MAX_CONCURRENCY = 64;
 
 export function normalizeRegistryUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`--registry "${value}" is not a URL`, {
-      hint: 'give the base URL with its scheme, e.g. https://registry.example.com',
-    });
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`--registry "${value}" must be an http or https URL`, {
-      hint: 'e.g. https://registry.example.com',
-    });
-  }
-  if (url.username || url.password) {
-    throw new UsageError('--registry must not contain credentials', {
-      hint: 'put them in REGISTRY_USER and REGISTRY_PASSWORD',
-    });
-  }
-  if (url.search || url.hash) {
-    throw new UsageError(`--registry "${value}" must not have a query or fragment`, {
-      hint: 'e.g. https://registry.example.com',
-    });
-  }
-  const base = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  const base = parseServiceUrl(value, {
+    name: '--registry',
+    example: 'https://registry.example.com',
+    credentialsHint: 'put them in REGISTRY_USER and REGISTRY_PASSWORD',
+  });
   if (base.endsWith('/v2')) {
-    throw new UsageError(`--registry "${value}" ends in /v2`, { hint: 'give the base URL, without /v2' });
+    throw new UsageError(`--registry ${quote(value)} ends in /v2`, {
+      hint: 'give the base URL, without /v2',
+    });
   }
   return base;
 }
 
-async function checkDumpFolder(dir: string): Promise<void> {
-  let stat;
-  try {
-    stat = await fs.stat(dir);
-  } catch {
-    return; // created when the catalog is written
+/**
+ * The folder rollback.json goes to must be one we can write, checked before the first request:
+ * finding out after minutes of registry reads would waste them. A folder that does not exist yet
+ * is created at the end, so its nearest existing parent is what must be a writable folder.
+ */
+async function checkDumpFolder(dir: string, shown: string): Promise<void> {
+  let existing = dir;
+  for (;;) {
+    try {
+      const stat = await fs.stat(existing);
+      if (!stat.isDirectory()) {
+        throw new UsageError(
+          existing === dir
+            ? `--dump ${shown} is not a folder`
+            : `--dump ${shown}: ${existing} is not a folder`,
+        );
+      }
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && path.dirname(existing) !== existing) {
+        existing = path.dirname(existing);
+        continue;
+      }
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(
+        `--dump ${shown} cannot be used (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
   }
-  if (!stat.isDirectory()) throw new UsageError(`--dump ${dir} is not a folder`);
   try {
-    await fs.access(dir, fs.constants.W_OK);
+    await fs.access(existing, fs.constants.W_OK);
   } catch {
-    throw new UsageError(`--dump ${dir} is not writable`, { hint: 'choose another folder with --dump' });
+    throw new UsageError(`--dump ${shown} is not writable`, { hint: 'choose another folder with --dump' });
   }
 }
 
@@ -113,7 +121,7 @@ async function settingsFrom(options: GetOptions, ctx: CommandContext): Promise<G
     throw new UsageError('--repo names no repository', { hint: 'e.g. --repo shop/api,shop/web' });
   for (const name of repositories) {
     if (!REPOSITORY_NAME.test(name)) {
-      throw new UsageError(`--repo "${name}" is not a repository name`, {
+      throw new UsageError(`--repo ${quote(name)} is not a repository name`, {
         hint: 'lowercase letters and digits, separated by ".", "_", "__" or "-", components joined by "/", e.g. shop/api',
       });
     }
@@ -131,19 +139,13 @@ async function settingsFrom(options: GetOptions, ctx: CommandContext): Promise<G
     });
   }
   const dump = path.resolve(ctx.cwd, options.dump ?? '.');
-  await checkDumpFolder(dump);
+  await checkDumpFolder(dump, options.dump ?? '.');
   let cacheDir: string | undefined;
   if (options.cache !== false) {
     cacheDir =
       typeof options.cache === 'string' ? path.resolve(ctx.cwd, options.cache) : defaultCacheDir(ctx.env);
   }
-  if (options.caFile) {
-    try {
-      await fs.access(path.resolve(ctx.cwd, options.caFile), fs.constants.R_OK);
-    } catch {
-      throw new UsageError(`--ca-file ${options.caFile} cannot be read`);
-    }
-  }
+  if (options.caFile) assertCaFile(path.resolve(ctx.cwd, options.caFile), options.caFile);
   return {
     registry,
     repositories,
@@ -164,6 +166,7 @@ export async function get(options: GetOptions, ctx: CommandContext): Promise<num
   const settings = await settingsFrom(options, ctx);
   const started = Date.now();
   const log = createLogger({ quiet: options.quiet, stream: ctx.stderr });
+  if (options.insecure) log.warn(insecureWarning(settings.registry));
   const cache = settings.cacheDir
     ? createDigestCache(settings.cacheDir, settings.registry, (err) =>
         log.warn(`cannot write the cache in ${settings.cacheDir} (${err.message}); going on without it`),

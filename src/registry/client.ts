@@ -15,7 +15,7 @@ import {
   type ParseResult,
 } from './manifest';
 import { RequestStats, type RequestKind } from './stats';
-import { cleanTagPage, nextPageUrl } from './tags';
+import { MAX_TAG_PAGE_BYTES, nextPageUrl, parseTagPage } from './tags';
 
 /**
  * The Docker Registry HTTP API v2 as `get` needs it: tag lists (every page), manifests (GET and
@@ -46,7 +46,6 @@ export interface FetchedManifest {
 
 const MAX_MANIFEST_BYTES = 8 * 1024 * 1024; // regclient's limit too
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
-const MAX_TAG_PAGE_BYTES = 64 * 1024 * 1024;
 /** Far beyond any real repository; stops a registry that links pages in a circle we cannot see. */
 const MAX_TAG_PAGES = 10_000;
 /** Asked for, not relied on: distribution 2.8 ignores it, ECR refuses more than 1000. */
@@ -152,27 +151,7 @@ export class RegistryClient {
         );
       }
       if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
-      let body: unknown;
-      try {
-        body = JSON.parse(res.data.toString('utf8'));
-      } catch {
-        body = undefined;
-      }
-      const list = (body as { tags?: unknown } | undefined)?.tags;
-      if (
-        typeof body !== 'object' ||
-        body === null ||
-        Array.isArray(body) ||
-        (list != null && !Array.isArray(list))
-      ) {
-        throw new UnavailableError(
-          `${this.registry} answered the tag list of ${repository} with something that is not one`,
-          {
-            hint: 'expected {"name": ..., "tags": [...]}; check --registry',
-          },
-        );
-      }
-      for (const tag of cleanTagPage(list)) tags.add(tag);
+      for (const tag of parseTagPage(res.data, this.registry, repository)) tags.add(tag);
 
       let next: URL | undefined;
       try {

@@ -1,4 +1,4 @@
-import { AuthError, UnavailableError, type RollbackError } from '../errors';
+import { AuthError, BadAnswerError, UnavailableError, type RollbackError } from '../errors';
 
 /**
  * Turning what went wrong on the wire into one sentence a user can act on: which registry, which
@@ -45,10 +45,17 @@ export function networkFailure(err: unknown, host: string, what: string): Rollba
       cause: err,
     });
   }
-  if (/maxContentLength/i.test(e?.message ?? '')) {
-    return new UnavailableError(`${host} sent an answer too large to be what we asked for while ${what}`, {
-      cause: err,
-    });
+  const tooLarge = /maxContentLength size of (\d+) exceeded/i.exec(e?.message ?? '');
+  if (tooLarge) {
+    // Not a network failure: the answer came, and it is unusable (exit 2, not retried).
+    const mib = Number(tooLarge[1]) / (1024 * 1024);
+    return new BadAnswerError(
+      `${host} sent more than ${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB while ${what}, the limit for that answer`,
+      {
+        hint: 'no registry answer is that large; check --registry, or report it to the registry owner',
+        cause: err,
+      },
+    );
   }
   return new UnavailableError(
     `cannot reach ${host} while ${what} (${code || e?.message || 'network error'})`,

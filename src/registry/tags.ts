@@ -1,4 +1,5 @@
-import { UsageError } from '../errors';
+import { BadAnswerError, UsageError } from '../errors';
+import { quote } from '../util/quote';
 
 /**
  * Which tags belong to an environment, and the pure parts of reading a tag list (cleaning a page,
@@ -13,7 +14,7 @@ const ENV = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,126}$/;
 
 export function assertEnvironment(env: string): string {
   if (!ENV.test(env)) {
-    throw new UsageError(`--env "${env}" is not a tag suffix`, {
+    throw new UsageError(`--env ${quote(env)} is not a tag suffix`, {
       hint: 'use letters, digits, ".", "_" or "-", e.g. --env develop',
     });
   }
@@ -64,12 +65,54 @@ export function tagFilter(env: string, pattern?: string): TagFilter {
 const DIGEST_LIKE = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 /**
+ * The most one tags/list answer may weigh. distribution 2.8 ignores `n` and sends every tag at
+ * once; 32 MiB is about a million tags, far beyond a real repository, and it keeps a registry (or
+ * a proxy answering for it) from filling our memory.
+ */
+export const MAX_TAG_PAGE_BYTES = 32 * 1024 * 1024;
+
+/**
  * The usable tags of one tags/list page: `null` means none (distribution 2.8 after deleting every
  * tag); null entries (Nexus), digests (Artifactory) and strings that are not tags are dropped.
  */
 export function cleanTagPage(tags: unknown): string[] {
   if (!Array.isArray(tags)) return [];
   return tags.filter((t): t is string => typeof t === 'string' && !DIGEST_LIKE.test(t) && TAG.test(t));
+}
+
+/**
+ * One tags/list answer, checked: `{"name": ..., "tags": [...] | null}`. What no registry sends (not
+ * JSON, another shape, tags that are numbers or objects) is refused as a whole rather than read
+ * around: a catalog built from half an answer would offer dates that are not true.
+ */
+export function parseTagPage(body: Buffer, registry: string, repository: string): string[] {
+  const what = `${registry} answered the tag list of ${repository}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new BadAnswerError(`${what} with something that is not JSON`, {
+      hint: 'check --registry: it must be the registry itself, not a web page or a proxy login in front of it',
+    });
+  }
+  const tags = (json as { tags?: unknown } | null)?.tags;
+  if (
+    typeof json !== 'object' ||
+    json === null ||
+    Array.isArray(json) ||
+    (tags != null && !Array.isArray(tags))
+  ) {
+    throw new BadAnswerError(`${what} with something that is not one`, {
+      hint: 'expected {"name": ..., "tags": [...]}; check --registry',
+    });
+  }
+  const odd = (tags ?? []).find((t: unknown) => t !== null && typeof t !== 'string');
+  if (odd !== undefined) {
+    throw new BadAnswerError(`${what} with a tag that is not a string: ${quote(JSON.stringify(odd), 40)}`, {
+      hint: 'the registry (or a proxy in front of it) is broken; report it to its owner',
+    });
+  }
+  return cleanTagPage(tags);
 }
 
 /**

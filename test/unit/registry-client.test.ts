@@ -2,7 +2,7 @@ import nock from 'nock';
 import { createHash } from 'node:crypto';
 import { RegistryClient } from '../../src/registry/client';
 import { defaultRetryPolicy, type RetryPolicy } from '../../src/http/retry';
-import { AuthError, InputError, UnavailableError } from '../../src/errors';
+import { AuthError, BadAnswerError, InputError, UnavailableError } from '../../src/errors';
 import { MANIFEST_ACCEPT } from '../../src/registry/manifest';
 import { clearSecrets, redact } from '../../src/util/secrets';
 import { credentialsFromEnv } from '../../src/registry/auth';
@@ -44,7 +44,7 @@ describe('tag lists', () => {
       .query({ n: '1000' })
       .reply(
         200,
-        { name: 'team/app', tags: ['1.0.0-develop', null, 'sha256:' + 'a'.repeat(64), 42] },
+        { name: 'team/app', tags: ['1.0.0-develop', null, 'sha256:' + 'a'.repeat(64), 'not a tag'] },
         {
           Link: '</v2/team/app/tags/list?n=1&last=1.0.0-develop>; rel="next"',
         },
@@ -118,16 +118,25 @@ describe('tag lists', () => {
   });
 
   it.each([
-    ['not JSON', 'oops, a proxy error page'],
-    ['a JSON array', '["1.0.0-develop"]'],
-    ['tags that are not a list', '{"tags":"1.0.0-develop"}'],
-  ])('rejects a tag list that is %s', async (_what, body) => {
+    ['not JSON', 'oops, a proxy error page', /answered the tag list of app with something that is not JSON/],
+    ['a JSON array', '["1.0.0-develop"]', /answered the tag list of app with something that is not one/],
+    [
+      'tags that are not a list',
+      '{"tags":"1.0.0-develop"}',
+      /answered the tag list of app with something that is not one/,
+    ],
+    [
+      'tags that are numbers',
+      '{"tags":["1.0.0-develop",7]}',
+      /answered the tag list of app with a tag that is not a string: "7"/,
+    ],
+  ])('rejects a tag list that is %s (exit 2: an unusable answer)', async (_what, body, message) => {
     const scope = nock(REG).get('/v2/app/tags/list').query(true).reply(200, body);
     const err = await client()
       .listTags('app')
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UnavailableError);
-    expect((err as Error).message).toMatch(/answered the tag list of app with something that is not one/);
+    expect(err).toBeInstanceOf(BadAnswerError);
+    expect((err as Error).message).toMatch(message);
     scope.done();
   });
 

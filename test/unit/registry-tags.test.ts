@@ -1,5 +1,11 @@
-import { assertEnvironment, cleanTagPage, nextPageUrl, tagFilter } from '../../src/registry/tags';
-import { UsageError } from '../../src/errors';
+import {
+  assertEnvironment,
+  cleanTagPage,
+  nextPageUrl,
+  parseTagPage,
+  tagFilter,
+} from '../../src/registry/tags';
+import { BadAnswerError, UsageError } from '../../src/errors';
 
 describe('the default tag filter: ENV preceded by -, _ or .', () => {
   const develop = tagFilter('develop');
@@ -70,6 +76,43 @@ describe('cleaning a tag page', () => {
       cleanTagPage(['1.0.0-develop', null, 7, `sha256:${'ab'.repeat(32)}`, 'has space', '.hidden', 'latest']),
     ).toEqual(['1.0.0-develop', 'latest']);
   });
+});
+
+const page = (text: string) => parseTagPage(Buffer.from(text), 'https://reg.test', 'shop/api');
+
+describe('reading a tags/list answer', () => {
+  it('keeps the tags, reads null as none, and drops what registries are known to mix in', () => {
+    expect(
+      page('{"name":"shop/api","tags":["1.0.0-develop",null,"sha256:' + 'ab'.repeat(32) + '"]}'),
+    ).toEqual(['1.0.0-develop']);
+    expect(page('{"name":"shop/api","tags":null}')).toEqual([]);
+  });
+
+  it.each([
+    ['HTML', '<html><body>Sign in</body></html>', /with something that is not JSON \(check --registry/],
+    ['a list', '["1.0.0-develop"]', /with something that is not one/],
+    ['tags as a string', '{"tags":"1.0.0-develop"}', /with something that is not one/],
+    ['a number among the tags', '{"tags":["1.0.0-develop",7]}', /a tag that is not a string: "7"/],
+    [
+      'an object among the tags',
+      '{"tags":[{"name":"x"}]}',
+      /a tag that is not a string: "\{\\"name\\":\\"x\\"\}"/,
+    ],
+  ])(
+    'refuses %s as an unusable answer (exit 2) naming the registry and repository',
+    (_what, text, message) => {
+      let err: unknown;
+      try {
+        page(text);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(BadAnswerError);
+      expect((err as BadAnswerError).exitCode).toBe(2);
+      expect((err as Error).message).toMatch(/^https:\/\/reg\.test answered the tag list of shop\/api /);
+      expect(`${(err as Error).message} (${(err as BadAnswerError).hint})`).toMatch(message);
+    },
+  );
 });
 
 describe('next page links', () => {
