@@ -243,7 +243,10 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
 
   if (failedDeploy && onFailure === 'revert') {
     // A half-rolled-back environment is the incompatible mix this tool exists to prevent.
-    const attempted = toDeploy.filter((a) => !outcomes.get(a.id)!.deploy.skipped);
+    const attempted = toDeploy.filter((a) => {
+      const o = outcomes.get(a.id)!.deploy;
+      return !o.skipped && !o.gone;
+    });
     logger.warn(`putting ${attempted.length} app(s) back on their previous images`);
     const reverted = await rollOut(
       attempted.map((a) => ({
@@ -380,6 +383,7 @@ function appResult(
   if (!o) return { ...base, status: 'planned', now: app.from };
   const { deploy, revert } = o;
   if (deploy.skipped) return { ...base, status: 'not-started', now: app.from };
+  if (deploy.gone) return { ...base, status: 'deleted', now: app.from, message: deploy.message };
   if (deploy.ok && !revert) return { ...base, status: 'deployed', now: app.to };
   if (revert) {
     if (revert.ok)

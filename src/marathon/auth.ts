@@ -21,7 +21,7 @@ export interface MarathonAuth {
   /** The Authorization header value, logging in first if needed. */
   header(): Promise<string | undefined>;
   /** After a 401: log in again when that can help (an expired DC/OS token); false otherwise. */
-  renew(): Promise<boolean>;
+  renew(refused?: string): Promise<boolean>;
   /** Which variables to check when the credentials are refused. */
   readonly hint: string;
 }
@@ -96,8 +96,11 @@ function dcosAuth(clusterUrl: string, env: NodeJS.ProcessEnv, options: AuthOptio
     description: login.description,
     hint: login.hint,
     header: async () => `token=${await (token ??= fetchToken())}`,
-    renew: async () => {
-      token = fetchToken();
+    renew: async (refused) => {
+      // Requests in flight when the token expires are all refused at once: the first one logs in,
+      // the others use its new token instead of logging in again each.
+      const current = token && `token=${await token.catch(() => '')}`;
+      if (refused === undefined || current === refused) token = fetchToken();
       await token;
       return true;
     },

@@ -2,7 +2,7 @@ import { createLimiter } from '../http/limiter';
 import type { Journal, StepAction } from '../journal/journal';
 import { requested } from '../journal/resume';
 import type { Logger } from '../util/log';
-import { AppLockedError, dockerImageOf, type MarathonClient } from './client';
+import { AppLockedError, AppNotFoundError, dockerImageOf, type MarathonClient } from './client';
 import { displayVersion } from './image';
 import type { Watcher } from './watch';
 
@@ -33,6 +33,8 @@ export interface RolloutOutcome {
   deploymentRunning: boolean;
   /** Stopped by SIGINT/SIGTERM, not by a failure of Marathon or the app. */
   interrupted?: boolean;
+  /** The app no longer exists in Marathon (deleted by someone): nothing to deploy or put back. */
+  gone?: boolean;
   message?: string;
 }
 
@@ -109,7 +111,9 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
   try {
     app = await client.getApp(item.appId);
   } catch (err) {
-    return fail((err as Error).message, false);
+    if (!(err instanceof AppNotFoundError)) return fail((err as Error).message, false);
+    // Deleted by someone else since the plan: recreating it is not ours to decide.
+    return { ...(await fail(`${err.message}: deleted since the plan, not recreated`, false)), gone: true };
   }
   const current = dockerImageOf(app);
   const running = (app.deployments ?? []).map((d) => d.id);

@@ -15,6 +15,8 @@ export type AppStatus =
   | 'stays'
   /** Its deployment did not finish (or Marathon refused it). */
   | 'failed'
+  /** Deleted from Marathon by someone else during the rollback; not recreated. */
+  | 'deleted'
   /** Not started because another service failed first. */
   | 'not-started'
   /** Changed, then put back to its previous image after a failure. */
@@ -64,6 +66,7 @@ const OK: ReadonlySet<AppStatus> = new Set(['deployed', 'unchanged', 'stays', 'r
 const SEVERITY: AppStatus[] = [
   'revert-failed',
   'failed',
+  'deleted',
   'not-started',
   'planned',
   'reverted',
@@ -146,6 +149,8 @@ function servicePhrase(s: ServiceResult, date: string): string {
       return `${s.service} not started, still on ${now}`;
     case 'failed':
       return `${s.service} FAILED on ${now}`;
+    case 'deleted':
+      return `${s.service} DELETED from Marathon (not recreated)`;
     case 'revert-failed':
       return `${s.service} REVERT FAILED, on ${now}`;
   }
