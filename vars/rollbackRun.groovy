@@ -183,8 +183,10 @@ List credentialBindings(Map s) {
 }
 
 String runScript() {
-    return rollbackSelectDate.nodeCheckScript() + '''# What is archived must come from this run, not from an earlier build in this workspace.
-rm -f "$ROLLBACK_DUMP/rollback-plan.json" "$ROLLBACK_DUMP/rollback-journal.json" "$ROLLBACK_DUMP/rollback-summary.txt"
+    return rollbackSelectDate.nodeCheckScript() + '''# The plan and summary archived must come from this run, not from an earlier build in this workspace.
+# The journal stays: the helper renames an earlier one aside itself, and finishes a run of the same
+# day that an aborted or killed build left unfinished from it.
+rm -f "$ROLLBACK_DUMP/rollback-plan.json" "$ROLLBACK_DUMP/rollback-summary.txt"
 set -- run --dump "$ROLLBACK_DUMP" --date "$ROLLBACK_DATE" --group "$ROLLBACK_GROUP"
 if [ -n "$ROLLBACK_MARATHON" ]; then set -- "$@" --marathon "$ROLLBACK_MARATHON"; fi
 if [ -n "$ROLLBACK_DCOS" ]; then set -- "$@" --dcos "$ROLLBACK_DCOS"; fi

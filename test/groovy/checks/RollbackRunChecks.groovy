@@ -158,6 +158,15 @@ class RollbackRunChecks {
             assert archive.archived == ['rollback/prod/rollback-plan.json', 'rollback/prod/rollback-journal.json', 'rollback/prod/rollback-summary.txt']
         }
 
+        suite.check('run: clears the plan and summary of an earlier build but keeps its journal for the helper to resume or rename') { PipelineHarness h ->
+            afterSelect(h)
+            helperRuns(h, 0, 'prod rolled back')
+            h.call('rollbackRun', runArgs())
+            String script = h.callsOf('sh')[-1].script
+            assert script.contains('rm -f "$ROLLBACK_DUMP/rollback-plan.json" "$ROLLBACK_DUMP/rollback-summary.txt"')
+            assert !(script =~ /rm [^\n]*rollback-journal/)
+        }
+
         suite.check('run: a failed rollback fails the build after archiving the journal') { PipelineHarness h ->
             afterSelect(h)
             helperRuns(h, 1, 'prod to 2026-11-13: FAILED, shop/api reverted')
