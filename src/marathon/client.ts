@@ -1,7 +1,17 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
-import { AuthError, InputError, RollbackFailedError, UnavailableError, UsageError } from '../errors';
+import {
+  AuthError,
+  BadAnswerError,
+  InputError,
+  RollbackFailedError,
+  UnavailableError,
+  UsageError,
+} from '../errors';
 import { createHttpClient, type TlsOptions } from '../http/client';
 import { defaultRetryPolicy, requestWithRetry, type RetryPolicy } from '../http/retry';
+import { assertCaFile } from '../util/ca-file';
+import { quote } from '../util/quote';
+import { parseServiceUrl } from '../util/service-url';
 import { describeNetworkError, marathonAuthFromEnv, type MarathonAuth, type MarathonTarget } from './auth';
 
 /**
@@ -108,7 +118,7 @@ export function normalizeGroup(group: string): string {
   if (trimmed === '') return '/';
   const absolute = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
   if (!APP_ID.test(absolute))
-    throw new UsageError(`--group ${group} is not a Marathon group path such as /ds/dev`);
+    throw new UsageError(`--group ${quote(group)} is not a Marathon group path such as /ds/dev`);
   return absolute;
 }
 
@@ -116,10 +126,24 @@ export function isUnderGroup(appId: string, group: string): boolean {
   return group === '/' || appId.startsWith(`${group}/`);
 }
 
+const CREDENTIALS_HINT = {
+  marathon: 'put them in MARATHON_USER and MARATHON_PASSWORD',
+  dcos: 'put them in DCOS_USER and DCOS_PASSWORD (or DCOS_SERVICE_ACCOUNT_ID and its key, or DCOS_TOKEN)',
+};
+
+/** The base URL of --marathon or --dcos, checked: http(s), no credentials, no query. */
+export function marathonBaseUrl(kind: MarathonTarget['kind'], url: string): string {
+  return parseServiceUrl(url, {
+    name: `--${kind}`,
+    example: kind === 'dcos' ? 'https://dcos.example.com' : 'https://marathon.example.com',
+    credentialsHint: CREDENTIALS_HINT[kind],
+  });
+}
+
 export function createMarathonClient(options: MarathonClientOptions): MarathonClient {
-  const base = options.target.url.replace(/\/+$/, '');
-  if (!/^https?:\/\/[^/]/.test(base))
-    throw new UsageError(`--${options.target.kind} must be an http(s) URL, got "${options.target.url}"`);
+  // Also for a target read from a journal: a hand-edited URL must not carry credentials either.
+  const base = marathonBaseUrl(options.target.kind, options.target.url);
+  if (options.tls?.caFile) assertCaFile(options.tls.caFile);
   const apiUrl = options.target.kind === 'dcos' ? `${base}/service/marathon` : base;
   const http =
     options.http ??
@@ -178,16 +202,29 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
     return response;
   }
 
+  const pointAt = `check ${flag}: it must point at ${options.target.kind === 'dcos' ? 'the DC/OS cluster' : 'Marathon itself'}`;
+
   function expectJson<T>(response: AxiosResponse<unknown>, check: (v: unknown) => v is T, what: string): T {
     if (!check(response.data)) {
-      throw new UnavailableError(
+      throw new BadAnswerError(
         `Marathon at ${apiUrl} answered ${what} with something that is not Marathon's API (HTTP ${response.status}, ${String(response.headers['content-type'] ?? 'no content type')})`,
-        {
-          hint: `check ${flag}: it must point at ${options.target.kind === 'dcos' ? 'the DC/OS cluster' : 'Marathon itself'}`,
-        },
+        { hint: pointAt },
       );
     }
     return response.data;
+  }
+
+  /** An app as the API documents it, or an error that says what is wrong with it. */
+  function expectApp(value: unknown, what: string): MarathonApp {
+    const problem = appProblem(value);
+    if (problem)
+      throw new BadAnswerError(
+        `Marathon at ${apiUrl} answered ${what} with ${problem}; nothing was changed`,
+        {
+          hint: `${pointAt}; if it does, the app's definition is broken in Marathon`,
+        },
+      );
+    return value as MarathonApp;
   }
 
   return {
@@ -206,8 +243,17 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
           `Marathon at ${apiUrl} answered HTTP ${response.status} to the app list${messageOf(response.data)}`,
         );
       const body = expectJson(response, isAppList, 'the app list');
+      const apps = body.apps.map((app) => expectApp(app, 'the app list'));
       // `id` is a case-insensitive substring filter: /ds/dev also matches /ds/dev2 and /x/ds/dev.
-      return body.apps.filter((app) => isUnderGroup(app.id, g));
+      const inGroup = apps.filter((app) => isUnderGroup(app.id, g));
+      const odd = inGroup.find((app) => !APP_ID.test(app.id));
+      if (odd)
+        // Marathon never stores such an id; a path built from it could address another app.
+        throw new BadAnswerError(
+          `Marathon at ${apiUrl} listed an app under ${g} whose id Marathon does not allow: ${quote(odd.id)}; nothing was changed`,
+          { hint: `${pointAt}; app ids are lowercase letters, digits, "." and "-" between "/"` },
+        );
+      return inGroup;
     },
 
     async getApp(id) {
@@ -218,7 +264,12 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         throw new UnavailableError(
           `Marathon at ${apiUrl} answered HTTP ${response.status} for app ${id}${messageOf(response.data)}`,
         );
-      return expectJson(response, isAppWrapper, `app ${id}`).app;
+      const app = expectApp(expectJson(response, isAppWrapper, `app ${id}`).app, `app ${id}`);
+      if (app.id !== id)
+        throw new BadAnswerError(`Marathon at ${apiUrl} answered app ${id} with app ${quote(app.id)}`, {
+          hint: pointAt,
+        });
+      return app;
     },
 
     async deployImage(app, image, deployOptions = {}) {
@@ -301,19 +352,42 @@ export function messageOf(data: unknown): string {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function isApp(v: unknown): v is MarathonApp {
-  if (!isObject(v) || typeof v.id !== 'string') return false;
-  if (v.container !== undefined && v.container !== null && !isObject(v.container)) return false;
-  if (v.deployments !== undefined && !Array.isArray(v.deployments)) return false;
-  return true;
+/**
+ * What is wrong with an app in an answer, as Marathon's API documents apps (RAML app.raml): an
+ * object with an id; `container` absent (a command app) or an object whose `docker.image` is a
+ * string, required for type DOCKER; `deployments` a list of {id}. Undefined when nothing is.
+ */
+export function appProblem(v: unknown): string | undefined {
+  if (!isObject(v)) return 'an app that is not a JSON object';
+  if (typeof v.id !== 'string' || v.id === '') return 'an app without an id';
+  const app = `app ${quote(v.id)}`;
+  const c = v.container;
+  if (c !== undefined && c !== null) {
+    if (!isObject(c)) return `${app} whose container is not an object`;
+    if (c.type !== undefined && typeof c.type !== 'string')
+      return `${app} whose container type is not a string`;
+    const d = c.docker;
+    if (d !== undefined && d !== null && !isObject(d))
+      return `${app} whose container.docker is not an object`;
+    const image = isObject(d) ? d.image : undefined;
+    if (image !== undefined && typeof image !== 'string') return `${app} whose Docker image is not a string`;
+    if ((c.type ?? 'DOCKER') === 'DOCKER' && !image)
+      return `${app} of container type DOCKER without a Docker image (container.docker.image)`;
+  }
+  if (
+    v.deployments !== undefined &&
+    !(Array.isArray(v.deployments) && v.deployments.every((d) => isObject(d) && typeof d.id === 'string'))
+  )
+    return `${app} whose deployments are not a list of {"id": ...}`;
+  return undefined;
 }
 
-function isAppList(v: unknown): v is { apps: MarathonApp[] } {
-  return isObject(v) && Array.isArray(v.apps) && v.apps.every(isApp);
+function isAppList(v: unknown): v is { apps: unknown[] } {
+  return isObject(v) && Array.isArray(v.apps);
 }
 
-function isAppWrapper(v: unknown): v is { app: MarathonApp } {
-  return isObject(v) && isApp(v.app);
+function isAppWrapper(v: unknown): v is { app: unknown } {
+  return isObject(v) && v.app !== undefined;
 }
 
 function isDeploymentList(v: unknown): v is MarathonDeployment[] {

@@ -1,7 +1,9 @@
 import Ajv from 'ajv';
 import schema from './catalog.schema.json';
 import { InputError } from '../errors';
-import { isCalendarDay } from './days';
+import { quote } from '../util/quote';
+import { parseServiceUrl } from '../util/service-url';
+import { assertTimeZone, isCalendarDay } from './days';
 
 /**
  * The catalog (rollback.json) is the hand-over between `get` and `run`: what the registry held for
@@ -53,6 +55,14 @@ let validator: ReturnType<Ajv['compile']> | undefined;
 
 /** Validate a parsed value as a catalog; `source` names it in the error (a file path). */
 export function validateCatalog(value: unknown, source: string): Catalog {
+  const { format, version } = (value ?? {}) as { format?: unknown; version?: unknown };
+  if (format === CATALOG_FORMAT && version !== CATALOG_VERSION) {
+    // Said plainly: "must be equal to constant" does not tell anyone to rerun `get`.
+    throw new InputError(
+      `${source} is a rollback catalog of version ${quote(version)}; this rollback reads version ${CATALOG_VERSION}`,
+      { hint: 'create it again with `rollback get` of this version' },
+    );
+  }
   validator ??= new Ajv({ allErrors: true, strict: true }).compile(schema);
   if (!validator(value)) {
     const first = validator.errors?.[0];
@@ -65,7 +75,32 @@ export function validateCatalog(value: unknown, source: string): Catalog {
     );
   }
   const catalog = value as Catalog;
-  // What a schema cannot say: real days, and images in the order every consumer relies on.
+  // What a schema cannot say: a usable registry URL and time zone, real days, one entry per
+  // repository and tag, and images in the order every consumer relies on.
+  parseServiceUrl(catalog.registry, {
+    name: `${source}: registry`,
+    example: 'https://registry.example.com',
+    credentialsHint:
+      'credentials come from REGISTRY_USER and REGISTRY_PASSWORD; create it again with `rollback get`',
+    error: InputError,
+  });
+  try {
+    assertTimeZone(catalog.timeZone);
+  } catch {
+    throw new InputError(`${source}: time zone ${quote(catalog.timeZone)} is not one this Node.js knows`, {
+      hint: 'create it again with `rollback get --tz <zone>`',
+    });
+  }
+  const names = new Set<string>();
+  for (const repo of catalog.repositories) {
+    if (names.has(repo.name)) throw new InputError(`${source} lists repository ${repo.name} twice`);
+    names.add(repo.name);
+    const tags = new Set<string>();
+    for (const image of [...repo.images, ...repo.undated]) {
+      if (tags.has(image.tag)) throw new InputError(`${source} lists ${repo.name}:${image.tag} twice`);
+      tags.add(image.tag);
+    }
+  }
   for (const day of catalog.offeredDates) {
     if (!isCalendarDay(day)) throw new InputError(`${source}: offered date ${day} is not a calendar day`);
   }

@@ -1,7 +1,7 @@
-import type { Catalog, CatalogImage } from './catalog';
+import type { Catalog, CatalogImage, CatalogRepository } from './catalog';
 import { imageAt } from './snapshot';
 import { InputError } from '../errors';
-import { isImageOf, withTag } from '../marathon/image';
+import { isImageOf, parseImageReference, withTag } from '../marathon/image';
 
 /**
  * What `run` will do, decided from data alone: the catalog, the chosen day and the apps found in
@@ -143,11 +143,16 @@ export function planRollback(
   const names = serviceNames(selections.map((s) => s.repository));
   const services: ServicePlan[] = [];
   const withoutApp: string[] = [];
-  for (const selection of selections) {
+  const foreign: string[] = [];
+  for (const [i, selection] of selections.entries()) {
     const matching = apps
       .filter((app) => app.image !== undefined && isImageOf(app.image, selection.repository))
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (matching.length === 0) withoutApp.push(selection.repository);
+    for (const app of matching) {
+      if (!fromCatalogRegistry(app.image!, catalog.registry, catalog.repositories[i]!))
+        foreign.push(`${app.id} runs ${app.image}`);
+    }
     services.push({
       repository: selection.repository,
       service: names.get(selection.repository)!,
@@ -159,10 +164,21 @@ export function planRollback(
     });
   }
   if (withoutApp.length > 0) {
+    const noImage = withoutImage(apps);
     throw new InputError(
-      `no app under ${options.group} runs an image of ${withoutApp.join(', ')}; nothing was changed`,
+      `no app under ${options.group} runs an image of ${withoutApp.join(', ')}${
+        noImage.length > 0 ? ` (apps with no Docker image: ${listed(noImage)})` : ''
+      }; nothing was changed`,
       {
         hint: 'check --group, or create rollback.json with `rollback get` for the repositories of this group',
+      },
+    );
+  }
+  if (foreign.length > 0) {
+    throw new InputError(
+      `rollback.json was read from ${catalog.registry}, but ${listed(foreign)}, a registry and tag it does not know; nothing was changed`,
+      {
+        hint: 'run `rollback get --registry <the registry these apps pull from>` and pick the date again',
       },
     );
   }
@@ -177,6 +193,55 @@ export function planRollback(
     pinDigest: options.pinDigest ?? false,
     services,
   };
+}
+
+const listed = (items: string[]) =>
+  items.length <= 3 ? items.join(', ') : `${items.slice(0, 3).join(', ')} and ${items.length - 3} more`;
+
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/**
+ * The host name of a registry, Docker Hub's names as one. The port is left out: a registry is
+ * often served on :5000 to the agents and through a TLS proxy on :443 to everyone else.
+ */
+function registryHostName(hostAndPort: string | undefined): string {
+  const host = (hostAndPort ?? 'docker.io').toLowerCase().replace(/:\d+$/, '');
+  return DOCKER_HUB.has(host) ? 'docker.io' : host;
+}
+
+/**
+ * Whether an app's image plausibly comes from the registry rollback.json was read from: the same
+ * host, or (for apps that pull through a mirror or another name of it) a tag or digest the catalog
+ * lists. Otherwise the target tags were checked in one registry and would be pulled from another.
+ */
+function fromCatalogRegistry(image: string, registry: string, repo: CatalogRepository): boolean {
+  const ref = parseImageReference(image);
+  if (!ref) return false;
+  if (registryHostName(ref.domain) === registryHostName(new URL(registry).host)) return true;
+  const known = [...repo.images, ...repo.undated];
+  return known.some(
+    (i) =>
+      (ref.tag !== undefined && i.tag === ref.tag) || (ref.digest !== undefined && i.digest === ref.digest),
+  );
+}
+
+/** Apps whose image the plan cannot read: no container, a non-Docker container, or junk. */
+function withoutImage(apps: readonly DiscoveredApp[]): string[] {
+  return apps
+    .filter((a) => a.image === undefined || parseImageReference(a.image) === undefined)
+    .map((a) => a.id)
+    .sort();
+}
+
+/**
+ * A warning for apps of the group that no service can claim because they run no Docker image
+ * (command apps, Mesos containers without an image): they stay as they are, and the engineer
+ * should know that the rollback did not look at them.
+ */
+export function appsWithoutImageWarning(apps: readonly DiscoveredApp[], group: string): string | undefined {
+  const ids = withoutImage(apps);
+  if (ids.length === 0) return undefined;
+  return `${ids.length} app(s) under ${group} run no Docker image and stay as they are: ${listed(ids)}`;
 }
 
 function planApp(id: string, from: string, target: CatalogImage | undefined, pinDigest: boolean): AppPlan {

@@ -103,7 +103,7 @@ describe('run: dry run and bad input (bundled helper, real registry, Marathon em
       ['--dump', '/nonexistent-dir'],
       /cannot read \/nonexistent-dir\/rollback\.json: ENOENT \(create it with `rollback get/,
     ],
-    [['--group', '/ds/Dev x'], /--group \/ds\/Dev x is not a Marathon group path/],
+    [['--group', '/ds/Dev x'], /--group "\/ds\/Dev x" is not a Marathon group path/],
   ])('exits 2 with one line for bad input %j', async (extra, message) => {
     const result = await runBundle(args(...extra));
     expect(result.code).toBe(2);

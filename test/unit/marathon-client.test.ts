@@ -3,9 +3,17 @@ import { generateKeyPairSync, createVerify } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AuthError, InputError, RollbackFailedError, UnavailableError, UsageError } from '../../src/errors';
+import {
+  AuthError,
+  BadAnswerError,
+  InputError,
+  RollbackFailedError,
+  UnavailableError,
+  UsageError,
+} from '../../src/errors';
 import {
   AppLockedError,
+  appProblem,
   createMarathonClient,
   isUnderGroup,
   normalizeGroup,
@@ -192,11 +200,112 @@ describe('MarathonClient (plain Marathon)', () => {
     expect(err.message).toContain('/ds/dev/nope');
   });
 
-  it('says the URL is wrong when the answer is not Marathon JSON', async () => {
+  it('says the URL is wrong when the answer is not Marathon JSON (exit 2: an unusable answer)', async () => {
     nock(M).get('/v2/apps').query(true).reply(200, '<html>DC/OS</html>', { 'Content-Type': 'text/html' });
-    const err = (await caught(plain().listApps('/ds/dev'))) as UnavailableError;
-    expect(err).toBeInstanceOf(UnavailableError);
+    const err = (await caught(plain().listApps('/ds/dev'))) as BadAnswerError;
+    expect(err).toBeInstanceOf(BadAnswerError);
+    expect(err.exitCode).toBe(2);
     expect(err.hint).toContain('--marathon');
+  });
+
+  it.each([
+    [
+      'an app whose container is a string',
+      { id: '/ds/dev/a', container: 'DOCKER' },
+      /app "\/ds\/dev\/a" whose container is not an object/,
+    ],
+    [
+      'a Docker image that is a number',
+      { id: '/ds/dev/a', container: { type: 'DOCKER', docker: { image: 7 } } },
+      /whose Docker image is not a string/,
+    ],
+    [
+      'a DOCKER container without an image',
+      { id: '/ds/dev/a', container: { type: 'DOCKER', volumes: [] } },
+      /of container type DOCKER without a Docker image/,
+    ],
+    [
+      'deployments that are not a list of ids',
+      { id: '/ds/dev/a', deployments: 'none' },
+      /whose deployments are not a list/,
+    ],
+    ['an app without an id', { instances: 1 }, /an app without an id/],
+  ])('refuses an app list with %s (exit 2, names the app)', async (_what, app, message) => {
+    nock(M)
+      .get('/v2/apps')
+      .query(true)
+      .reply(200, { apps: [app] });
+    const err = await caught(plain().listApps('/ds/dev'));
+    expect(err).toBeInstanceOf(BadAnswerError);
+    expect(err.message).toMatch(/^Marathon at http:\/\/marathon\.test answered the app list with /);
+    expect(err.message).toMatch(message);
+  });
+
+  it.each([
+    ['a shell command', '/ds/dev/shop/api;rm -rf /'],
+    ['upper case', '/ds/dev/Shop/API'],
+    ['a way out of the group', '/ds/dev/../prod/api'],
+    ['a newline', '/ds/dev/shop/api\nrollback: all fine'],
+  ])('refuses an app id under the group with %s, quoted on one line', async (_what, id) => {
+    nock(M)
+      .get('/v2/apps')
+      .query(true)
+      .reply(200, { apps: [{ ...appBody, id }] });
+    const err = await caught(plain().listApps('/ds/dev'));
+    expect(err).toBeInstanceOf(BadAnswerError);
+    expect(err.message).toContain(`whose id Marathon does not allow: ${JSON.stringify(id)}`);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('ignores odd ids outside the group (the id filter is a substring match)', async () => {
+    nock(M)
+      .get('/v2/apps')
+      .query(true)
+      .reply(200, { apps: [appBody, { ...appBody, id: '/x/ds/dev/Odd App' }] });
+    expect((await plain().listApps('/ds/dev')).map((a) => a.id)).toEqual(['/ds/dev/shop/api']);
+  });
+
+  it('accepts the apps the API documents without a Docker image (command apps, Mesos containers)', () => {
+    expect(appProblem({ id: '/ds/dev/cron', cmd: 'run-batch' })).toBeUndefined();
+    expect(
+      appProblem({ id: '/ds/dev/cron', cmd: 'x', container: { type: 'MESOS', volumes: [] } }),
+    ).toBeUndefined();
+    expect(appProblem({ id: '/ds/dev/cron', container: null })).toBeUndefined();
+    expect(appProblem(appBody)).toBeUndefined();
+  });
+
+  it('refuses an answer for one app that is another app', async () => {
+    nock(M)
+      .get('/v2/apps/ds/dev/shop/api')
+      .reply(200, { app: { ...appBody, id: '/ds/dev/shop/other' } });
+    const err = await caught(plain().getApp('/ds/dev/shop/api'));
+    expect(err).toBeInstanceOf(BadAnswerError);
+    expect(err.message).toBe(
+      'Marathon at http://marathon.test answered app /ds/dev/shop/api with app "/ds/dev/shop/other"',
+    );
+  });
+
+  it.each([
+    [
+      'credentials in the URL',
+      'https://ops:s3cret-pw@marathon.example.com',
+      /^--marathon must not contain credentials$/,
+    ],
+    [
+      'another scheme',
+      'ftp://marathon.example.com',
+      /^--marathon "ftp:\/\/marathon\.example\.com" must be an http or https URL$/,
+    ],
+  ])('refuses a Marathon URL with %s without repeating a password', (_what, url, message) => {
+    let err: unknown;
+    try {
+      createMarathonClient({ target: { kind: 'marathon', url }, env: {} });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(message);
+    expect(`${(err as UsageError).message} ${(err as UsageError).hint}`).not.toContain('s3cret');
   });
 
   it('maps an unreachable Marathon to an UnavailableError (exit 3)', async () => {

@@ -1,7 +1,13 @@
 import { InputError } from '../../src/errors';
 import { validateCatalog, type Catalog, type CatalogImage } from '../../src/plan/catalog';
 import { newestFirst } from '../../src/plan/snapshot';
-import { planRollback, selectImages, serviceNames, type DiscoveredApp } from '../../src/plan/rollback-plan';
+import {
+  appsWithoutImageWarning,
+  planRollback,
+  selectImages,
+  serviceNames,
+  type DiscoveredApp,
+} from '../../src/plan/rollback-plan';
 
 const img = (tag: string, created: string): CatalogImage => ({
   tag,
@@ -300,6 +306,72 @@ describe('planRollback', () => {
       },
     );
     expect(second.services[0]!.apps[0]!.action).toBe('no-op');
+  });
+});
+
+describe('planRollback: is rollback.json from the registry the apps pull from?', () => {
+  const only = catalog({ 'shop/api': releases('api', 1, 20) });
+  const plan = (image: string) =>
+    planRollback(only, '2026-11-07', [app('/ds/dev/shop/api', image)], { group: '/ds/dev' });
+
+  it.each([
+    ['the same host', 'registry.example.com/shop/api:9.9.9-develop'],
+    [
+      'the same host on another port (a TLS proxy in front of :5000)',
+      'registry.example.com:5000/shop/api:9.9.9',
+    ],
+    ['the same host in capitals', 'REGISTRY.example.com/shop/api:9.9.9'],
+    ['a mirror, running a tag the catalog lists', 'mirror.example.net/shop/api:1.20.0-develop'],
+    [
+      'a mirror, running a digest the catalog lists',
+      `mirror.example.net/shop/api@${only.repositories[0]!.images[0]!.digest}`,
+    ],
+  ])('accepts an app on %s', (_what, image) => {
+    expect(plan(image).services[0]!.apps[0]!.action).toBe('deploy');
+  });
+
+  it('refuses apps of another registry running a tag the catalog does not know, naming them', () => {
+    const apps = ['a', 'b', 'c', 'd'].map((x) =>
+      app(`/ds/dev/shop/api-${x}`, `other.example.org/shop/api:7.0.${x.charCodeAt(0)}`),
+    );
+    expect(() => planRollback(only, '2026-11-07', apps, { group: '/ds/dev' })).toThrow(
+      'rollback.json was read from https://registry.example.com, but /ds/dev/shop/api-a runs other.example.org/shop/api:7.0.97, /ds/dev/shop/api-b runs other.example.org/shop/api:7.0.98, /ds/dev/shop/api-c runs other.example.org/shop/api:7.0.99 and 1 more, a registry and tag it does not know; nothing was changed',
+    );
+  });
+
+  it("takes Docker Hub's names for one registry", () => {
+    const hub = validateCatalog({ ...only, registry: 'https://registry-1.docker.io' }, 'hub catalog');
+    const planned = planRollback(hub, '2026-11-07', [app('/ds/dev/api', 'docker.io/shop/api:unknown-tag')], {
+      group: '/ds/dev',
+    });
+    expect(planned.services[0]!.apps[0]!.to).toBe('docker.io/shop/api:1.7.0-develop');
+    expect(() =>
+      planRollback(hub, '2026-11-07', [app('/ds/dev/api', 'quay.io/shop/api:unknown-tag')], {
+        group: '/ds/dev',
+      }),
+    ).toThrow(/quay\.io\/shop\/api:unknown-tag, a registry and tag it does not know/);
+  });
+});
+
+describe('apps that run no Docker image', () => {
+  const only = catalog({ 'shop/api': releases('api', 1, 20) });
+  const cron: DiscoveredApp = { id: '/ds/dev/cron' };
+
+  it('are named when a service has no app, as the likely reason', () => {
+    expect(() =>
+      planRollback(only, '2026-11-07', [cron, { id: '/ds/dev/shop/api' }], { group: '/ds/dev' }),
+    ).toThrow(
+      'no app under /ds/dev runs an image of shop/api (apps with no Docker image: /ds/dev/cron, /ds/dev/shop/api); nothing was changed',
+    );
+  });
+
+  it('are left as they are with a warning when every service has its app', () => {
+    const apps = [cron, app('/ds/dev/shop/api', 'registry.example.com/shop/api:1.20.0-develop')];
+    expect(planRollback(only, '2026-11-07', apps, { group: '/ds/dev' }).services[0]!.apps).toHaveLength(1);
+    expect(appsWithoutImageWarning(apps, '/ds/dev')).toBe(
+      '1 app(s) under /ds/dev run no Docker image and stay as they are: /ds/dev/cron',
+    );
+    expect(appsWithoutImageWarning(apps.slice(1), '/ds/dev')).toBeUndefined();
   });
 });
 
