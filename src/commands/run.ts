@@ -6,14 +6,20 @@ import type { TlsOptions } from '../http/client';
 import { Journal, JOURNAL_FILE, definitionOf, type JournalApp, type JournalData } from '../journal/journal';
 import { requested, resumable, resumeApps, type Resumed } from '../journal/resume';
 import type { MarathonTarget } from '../marathon/auth';
-import { createMarathonClient, dockerImageOf, normalizeGroup } from '../marathon/client';
+import { createMarathonClient, dockerImageOf, marathonBaseUrl, normalizeGroup } from '../marathon/client';
 import { rollOut, type RolloutOutcome } from '../marathon/rollout';
 import { createWatcher } from '../marathon/watch';
 import { slackFromEnv } from '../notify/slack';
 import { CATALOG_FILE, parseCatalog } from '../plan/catalog';
 import { parseCalendarDay } from '../plan/days';
 import { assertNotLocked, checkTargetImages, type ImageChecker } from '../plan/preflight';
-import { PLAN_FILE, planRollback, selectImages, type RollbackPlan } from '../plan/rollback-plan';
+import {
+  PLAN_FILE,
+  appsWithoutImageWarning,
+  planRollback,
+  selectImages,
+  type RollbackPlan,
+} from '../plan/rollback-plan';
 import {
   formatPlanTable,
   formatResultTable,
@@ -27,6 +33,7 @@ import {
   type RollbackResult,
 } from '../plan/rollback-report';
 import { writeFileAtomic } from '../util/atomic-write';
+import { insecureWarning } from '../util/insecure';
 import { createLogger, type Logger } from '../util/log';
 import { redact } from '../util/secrets';
 import { credentialsFromEnv } from '../registry/auth';
@@ -55,8 +62,8 @@ export interface RunOptions {
 
 export function marathonTargetOf(options: { marathon?: string; dcos?: string }): MarathonTarget {
   if (options.marathon && options.dcos) throw new UsageError('give --marathon or --dcos, not both');
-  if (options.marathon) return { kind: 'marathon', url: options.marathon };
-  if (options.dcos) return { kind: 'dcos', url: options.dcos };
+  if (options.marathon) return { kind: 'marathon', url: marathonBaseUrl('marathon', options.marathon) };
+  if (options.dcos) return { kind: 'dcos', url: marathonBaseUrl('dcos', options.dcos) };
   throw new UsageError(
     'say where Marathon is: --marathon URL (plain Marathon) or --dcos URL (a DC/OS cluster)',
   );
@@ -112,6 +119,7 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
 
   const catalogFile = path.join(dump, CATALOG_FILE);
   const catalog = await readCatalogFile(catalogFile);
+  if (options.insecure) logger.warn(insecureWarning(target.url, catalog.registry));
   // Fail on a date with missing images before touching the network.
   selectImages(catalog, date, { allowMissing: options.allowMissing });
 
@@ -136,6 +144,8 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
   const journalFile = path.join(dump, JOURNAL_FILE);
   const summaryFile = path.join(dump, SUMMARY_FILE);
   const discovered = apps.map((a) => ({ id: a.id, image: dockerImageOf(a) }));
+  const withoutImage = appsWithoutImageWarning(discovered, group);
+  if (withoutImage) logger.warn(withoutImage);
   // A run of the same day that did not finish: this one finishes it, starting from where the first
   // attempt started, so one journal still undoes everything.
   const previous = await readUnfinishedJournal(journalFile, { date, group }, logger);

@@ -16,6 +16,7 @@ import {
   type AppResult,
   type RollbackResult,
 } from '../plan/rollback-report';
+import { insecureWarning } from '../util/insecure';
 import { createLogger } from '../util/log';
 import { redact } from '../util/secrets';
 import { marathonTargetOf } from './run';
@@ -51,6 +52,7 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
     logger.warn(
       `the journal was written for ${recorded.kind} ${recorded.url}; undoing on ${target.kind} ${target.url}`,
     );
+  if (options.insecure) logger.warn(insecureWarning(target.url));
   const concurrency = options.concurrency ?? 8;
   const client = createMarathonClient({
     target,
