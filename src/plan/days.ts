@@ -1,4 +1,5 @@
 import { UsageError } from '../errors';
+import { quote } from '../util/quote';
 
 /**
  * A rollback date is a calendar day (YYYY-MM-DD) in one time zone. Days compare as strings, so all
@@ -17,7 +18,7 @@ export function isCalendarDay(value: string): boolean {
 
 export function parseCalendarDay(value: string, what = '--date'): string {
   if (!isCalendarDay(value))
-    throw new UsageError(`${what} must be a calendar day YYYY-MM-DD, got "${value}"`);
+    throw new UsageError(`${what} must be a calendar day YYYY-MM-DD, got ${quote(value)}`);
   return value;
 }
 
@@ -37,7 +38,7 @@ export function assertTimeZone(timeZone: string): string {
     formatterFor(timeZone);
   } catch {
     throw new UsageError(
-      `--tz "${timeZone}" is not a time zone this Node.js knows (try UTC or Europe/Berlin)`,
+      `--tz ${quote(timeZone)} is not a time zone this Node.js knows (try UTC or Europe/Berlin)`,
     );
   }
   return timeZone;
