@@ -97,7 +97,8 @@ async function checkDumpFolder(dir: string, shown: string): Promise<void> {
       }
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && path.dirname(existing) !== existing) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === 'ENOENT' || code === 'ENOTDIR') && path.dirname(existing) !== existing) {
         existing = path.dirname(existing);
         continue;
       }

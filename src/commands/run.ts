@@ -144,8 +144,6 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
   const journalFile = path.join(dump, JOURNAL_FILE);
   const summaryFile = path.join(dump, SUMMARY_FILE);
   const discovered = apps.map((a) => ({ id: a.id, image: dockerImageOf(a) }));
-  const withoutImage = appsWithoutImageWarning(discovered, group);
-  if (withoutImage) logger.warn(withoutImage);
   // A run of the same day that did not finish: this one finishes it, starting from where the first
   // attempt started, so one journal still undoes everything.
   const previous = await readUnfinishedJournal(journalFile, { date, group }, logger);
@@ -159,6 +157,9 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
     }),
     { group, allowMissing: options.allowMissing, pinDigest: options.pinDigest },
   );
+  // After the plan: when it fails for want of an app, its message already names these.
+  const withoutImage = appsWithoutImageWarning(discovered, group);
+  if (withoutImage) logger.warn(withoutImage);
   if (resumed.size > 0)
     logger.info(
       `finishing the unfinished rollback recorded in ${journalFile} (${[...resumed.values()].filter((r) => r.changedByPrevious).length} app(s) already changed by it)`,
