@@ -2,12 +2,13 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './cli';
 import { processContext, type CommandContext } from './commands/context';
 import { ExitCode, isRollbackError } from './errors';
-import { redact } from './util/secrets';
+import { redact, registerEnvironmentSecrets } from './util/secrets';
 
 /**
  * The only catch-all: every failure becomes one line on stderr and a documented exit code.
  */
 export async function main(argv: string[], ctx: CommandContext = processContext()): Promise<number> {
+  registerEnvironmentSecrets(ctx.env);
   let code: number = ExitCode.Ok;
   const program = buildProgram(ctx, (c) => (code = c));
   try {

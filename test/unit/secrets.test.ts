@@ -1,0 +1,90 @@
+import { AxiosError, AxiosHeaders } from 'axios';
+import { generateKeyPairSync } from 'node:crypto';
+import { UnavailableError } from '../../src/errors';
+import { report } from '../../src/main';
+import { clearSecrets, redact, registerEnvironmentSecrets } from '../../src/util/secrets';
+import { collector } from '../integration/get-support';
+
+const pem = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
+const ENV = {
+  REGISTRY_USER: 'ci-reader',
+  REGISTRY_PASSWORD: 'reg"pw/+&=MARKER1',
+  MARATHON_USER: 'deployer',
+  MARATHON_PASSWORD: 'mar-pw-MARKER2',
+  DCOS_PASSWORD: 'dcos-pw-MARKER3',
+  DCOS_TOKEN: 'eyJhbGciOiJSUzI1NiJ9.MARKER4.sig',
+  DCOS_SERVICE_ACCOUNT_KEY: pem,
+  SLACK_WEBHOOK_URL: 'https://hooks.slack.test/services/T0/B0/MARKER5token',
+  https_proxy: 'http://proxyuser:proxy-pw-MARKER6@proxy.test:3128',
+};
+const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
+
+/** Every way the secrets above could be written out. */
+const forms = [
+  ...['REGISTRY_PASSWORD', 'MARATHON_PASSWORD', 'DCOS_PASSWORD', 'DCOS_TOKEN', 'SLACK_WEBHOOK_URL'].flatMap(
+    (name) => {
+      const v = ENV[name as keyof typeof ENV];
+      return [v, Buffer.from(v).toString('base64'), encodeURIComponent(v), JSON.stringify(v).slice(1, -1)];
+    },
+  ),
+  basic(ENV.REGISTRY_USER, ENV.REGISTRY_PASSWORD),
+  basic(ENV.MARATHON_USER, ENV.MARATHON_PASSWORD),
+  '/services/T0/B0/MARKER5token',
+  'proxy-pw-MARKER6',
+  ...pem.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----')),
+];
+
+beforeEach(() => {
+  clearSecrets();
+  registerEnvironmentSecrets(ENV);
+});
+afterAll(() => clearSecrets());
+
+describe('secrets on their way out', () => {
+  it('are masked in every form they travel in', () => {
+    const text = forms.join(' | ');
+    expect(forms.filter((f) => redact(text).includes(f))).toEqual([]);
+    expect(redact('registry https://registry.example.com, user ci-reader')).toBe(
+      'registry https://registry.example.com, user ci-reader',
+    );
+  });
+
+  it('do not survive an axios error through the reporter, stack trace included', () => {
+    const headers = new AxiosHeaders({
+      Authorization: `Basic ${basic(ENV.REGISTRY_USER, ENV.REGISTRY_PASSWORD)}`,
+      'X-Token': ENV.DCOS_TOKEN,
+    });
+    const config = {
+      url: `${ENV.SLACK_WEBHOOK_URL}?x=1`,
+      headers,
+      data: `{"password":"${ENV.DCOS_PASSWORD}"}`,
+    };
+    // A library message that quotes what it was given: the worst case for a catch-all.
+    const err = new AxiosError(
+      `Request failed for ${config.url} with Authorization ${headers.Authorization} and ${ENV.DCOS_TOKEN}`,
+      'ERR_BAD_REQUEST',
+      config as never,
+      { path: `/services/T0/B0/MARKER5token` },
+    );
+    const stderr = collector();
+    expect(report(err, { stderr })).toBe(1);
+    expect(stderr.text).toMatch(/^rollback: internal error: Request failed for \*\*\*/);
+    expect(stderr.text).toContain('    at '); // the stack is there for the bug report
+    expect(forms.filter((f) => stderr.text.includes(f))).toEqual([]);
+  });
+
+  it('do not survive a typed error that wraps one (its cause is never printed)', () => {
+    const cause = new AxiosError('socket hang up', 'ECONNRESET', {
+      headers: new AxiosHeaders({ Authorization: `token=${ENV.DCOS_TOKEN}` }),
+    } as never);
+    const err = new UnavailableError(`cannot reach Marathon with token=${ENV.DCOS_TOKEN}`, {
+      hint: `password ${ENV.MARATHON_PASSWORD}`,
+      cause,
+    });
+    const stderr = collector();
+    expect(report(err, { stderr })).toBe(3);
+    expect(stderr.text).toBe('rollback: cannot reach Marathon with token=*** (password ***)\n');
+  });
+});
