@@ -18,6 +18,8 @@ export interface TokenAuth {
   service: string;
   /** Every token request: the scopes asked for and the user, if any. */
   tokenRequests: Array<{ scopes: string[]; user?: string }>;
+  /** Every token handed out (secrets a client must never print). */
+  issuedTokens: string[];
   /** Requests the gate refused with 401. */
   refused: number;
   /** Invalidate every token issued so far (the next use gets 401). */
@@ -48,6 +50,7 @@ export async function startTokenAuth(upstream: string, options: TokenAuthOptions
   const service = 'test-registry';
   const tokens = new Map<string, Issued>();
   const tokenRequests: TokenAuth['tokenRequests'] = [];
+  const issuedTokens: string[] = [];
   let refused = 0;
 
   const tokenServer = http.createServer((req, res) => {
@@ -70,6 +73,7 @@ export async function startTokenAuth(upstream: string, options: TokenAuthOptions
       return sendJson(res, 400, { errors: [{ code: 'UNSUPPORTED', message: 'unknown service' }] });
     }
     const token = randomBytes(24).toString('base64url');
+    issuedTokens.push(token);
     tokens.set(token, { scopes: new Set(scopes), uses: 0, revoked: false });
     sendJson(res, 200, {
       [options.field ?? 'token']: token,
@@ -117,6 +121,7 @@ export async function startTokenAuth(upstream: string, options: TokenAuthOptions
     realm,
     service,
     tokenRequests,
+    issuedTokens,
     get refused() {
       return refused;
     },

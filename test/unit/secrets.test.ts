@@ -1,5 +1,6 @@
 import { AxiosError, AxiosHeaders } from 'axios';
 import { generateKeyPairSync } from 'node:crypto';
+import { buildProgram } from '../../src/cli';
 import { UnavailableError } from '../../src/errors';
 import { report } from '../../src/main';
 import { clearSecrets, redact, registerEnvironmentSecrets } from '../../src/util/secrets';
@@ -86,5 +87,19 @@ describe('secrets on their way out', () => {
     const stderr = collector();
     expect(report(err, { stderr })).toBe(3);
     expect(stderr.text).toBe('rollback: cannot reach Marathon with token=*** (password ***)\n');
+  });
+});
+
+describe('the command line', () => {
+  it('has no flag that takes a secret (a command line shows in ps and in Jenkins logs)', () => {
+    const sink = collector();
+    const program = buildProgram({ env: {}, stdout: sink, stderr: sink, cwd: '/' }, () => {});
+    const flags = [program, ...program.commands].flatMap((cmd) =>
+      cmd.options.map((o) => `${cmd.name()} ${o.flags}`),
+    );
+    expect(flags.length).toBeGreaterThan(30);
+    expect(flags.filter((f) => /pass|secret|token|key|credential|auth|webhook|user|login/i.test(f))).toEqual(
+      [],
+    );
   });
 });
