@@ -12,6 +12,7 @@ import { defaultRetryPolicy, requestWithRetry, type RetryPolicy } from '../http/
 import { assertCaFile } from '../util/ca-file';
 import { quote } from '../util/quote';
 import { parseServiceUrl } from '../util/service-url';
+import { TLS_FIX, tlsFailureCode } from '../util/tls';
 import { describeNetworkError, marathonAuthFromEnv, type MarathonAuth, type MarathonTarget } from './auth';
 
 /**
@@ -176,6 +177,9 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
           ? await requestWithRetry<T>(http, request, retry)
           : await http.request<T>({ ...request, validateStatus: () => true });
       } catch (err) {
+        const tls = tlsFailureCode(err);
+        if (tls)
+          throw new UnavailableError(`TLS check of Marathon at ${apiUrl} failed (${tls})`, { hint: TLS_FIX });
         throw new UnavailableError(`cannot reach Marathon at ${apiUrl}: ${describeNetworkError(err)}`, {
           hint: `check ${flag}`,
         });
