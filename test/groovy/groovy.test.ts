@@ -34,6 +34,7 @@ const REQUIRED = [
   'example: Jenkinsfile.example asks for a date on the agent, then rolls back with the approver',
   'example: Jenkinsfile.example skips the rollback and ends ABORTED when nobody chooses a date',
   'static: every vars/*.groovy keeps the Pipeline rules (constant sh scripts, @NonCPS without steps, no JsonSlurper/Matcher/File)',
+  'shell rule: a secret variable expanded on a sh command line is caught (self-test)',
 ];
 
 describe('Jenkins library under Groovy 2.4', () => {

@@ -28,6 +28,25 @@ class VarSourceChecks {
     static final Set<String> VARS = ['rollbackSelectDate', 'rollbackRun', 'rollbackPipeline'] as Set
 
     static void register(CheckSuite suite) {
+        suite.check('shell rule: a secret variable expanded on a sh command line is caught (self-test)') { PipelineHarness h ->
+            ['node x --password "$REGISTRY_PASSWORD"', 'curl -d "${SLACK_WEBHOOK_URL}" x', 'echo $MY_BOUND_SECRET'].each { String script ->
+                PipelineHarness bad = new PipelineHarness(h.libraryRoot)
+                try {
+                    bad.calls << [step: 'withCredentials', args: [[[$class: 'string', credentialsId: 'c', variable: 'MY_BOUND_SECRET']]]]
+                    bad.calls << [step: 'sh', args: [[script: script]], scriptClass: 'java.lang.String', script: script]
+                    String message = null
+                    try {
+                        CheckSuite.assertShellSafety(bad)
+                    } catch (AssertionError e) {
+                        message = e.message
+                    }
+                    assert message?.contains('into a command line') : "not caught: ${script}"
+                } finally {
+                    bad.cleanup()
+                }
+            }
+        }
+
         suite.check('static: the source rules catch a violation (self-test)') { PipelineHarness h ->
             String bad = '''import com.cloudbees.groovy.cps.NonCPS
 def call(Map c) { sh "node x --date ${c.date}"; sh(script: 'echo ' + c.date); sh(script: badScript(c.date)) }
