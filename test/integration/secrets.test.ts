@@ -200,6 +200,31 @@ async function scanRun(
 
 const registryEnv = { REGISTRY_USER: REGISTRY.user, REGISTRY_PASSWORD: REGISTRY.password };
 
+const getArgs = (registry: string, dump: string, cache: string) => [
+  'get',
+  '--registry',
+  registry,
+  '--repo',
+  'shop/api,shop/billing,shop/frontend',
+  '--env',
+  'develop',
+  '--dump',
+  dump,
+  '--cache',
+  cache,
+];
+
+const marathonEnv = () => ({
+  ...registryEnv,
+  MARATHON_USER: MARATHON.user,
+  MARATHON_PASSWORD: MARATHON.password,
+  SLACK_WEBHOOK_URL: webhook.url,
+});
+
+const slack = (): Evidence[] => webhook.raw.map((text) => ({ what: 'a Slack message', text }));
+
+const dcosRun = (dir: string, ...extra: string[]) => runArgs({ dir, dcos: dcos.url }, ...extra);
+
 describe('no secret in any output, file, message or command line (bundled helper)', () => {
   beforeAll(async () => {
     world = await startWorld({ registryBasic: REGISTRY });
@@ -223,20 +248,6 @@ describe('no secret in any output, file, message or command line (bundled helper
   });
 
   describe('get', () => {
-    const getArgs = (registry: string, dump: string, cache: string) => [
-      'get',
-      '--registry',
-      registry,
-      '--repo',
-      'shop/api,shop/billing,shop/frontend',
-      '--env',
-      'develop',
-      '--dump',
-      dump,
-      '--cache',
-      cache,
-    ];
-
     it.each([
       ['with HTTP basic', () => world.registry.url],
       ['with bearer tokens from a token service', () => tokenAuth.url],
@@ -279,13 +290,6 @@ describe('no secret in any output, file, message or command line (bundled helper
 
   describe('run and undo on Marathon with HTTP basic, Slack notified', () => {
     let dump: string;
-    const env = () => ({
-      ...registryEnv,
-      MARATHON_USER: MARATHON.user,
-      MARATHON_PASSWORD: MARATHON.password,
-      SLACK_WEBHOOK_URL: webhook.url,
-    });
-    const slack = (): Evidence[] => webhook.raw.map((text) => ({ what: 'a Slack message', text }));
 
     beforeAll(() => {
       dump = dumpDir(world);
@@ -294,7 +298,7 @@ describe('no secret in any output, file, message or command line (bundled helper
     it('rolls back: stdout, stderr, plan, journal, summary, Slack and ps show no secret', async () => {
       const { result, evidence, commandLines } = await scanRun(
         runArgs({ dir: dump, marathon: marathon.url }, '--timeout', '30'),
-        env(),
+        marathonEnv(),
         [runFolder(dump)],
       );
       expect(result.stderr).not.toMatch(/^rollback: /m);
@@ -319,7 +323,7 @@ describe('no secret in any output, file, message or command line (bundled helper
     it('undoes it with no secret anywhere', async () => {
       const { result, evidence } = await scanRun(
         ['undo', '--journal', path.join(dump, 'rollback-journal.json'), '--timeout', '30'],
-        env(),
+        marathonEnv(),
         [runFolder(dump)],
       );
       expect(result.code).toBe(0);
@@ -332,7 +336,7 @@ describe('no secret in any output, file, message or command line (bundled helper
       const { result, evidence } = await scanRun(
         // A deployment that never gets healthy ends at --timeout; the healthy ones take 0.3 s.
         runArgs({ dir: dump, marathon: marathon.url }, '--timeout', '4'),
-        env(),
+        marathonEnv(),
         [runFolder(dump)],
       );
       expect(result.code).toBe(1);
@@ -348,7 +352,7 @@ describe('no secret in any output, file, message or command line (bundled helper
       temp.push(dir);
       const { result, evidence } = await scanRun(
         runArgs({ dir, marathon: marathon.url }),
-        { ...env(), MARATHON_PASSWORD: WRONG_MARATHON_PASSWORD },
+        { ...marathonEnv(), MARATHON_PASSWORD: WRONG_MARATHON_PASSWORD },
         [runFolder(dir)],
       );
       expect(result.code).toBe(3);
@@ -361,7 +365,7 @@ describe('no secret in any output, file, message or command line (bundled helper
       temp.push(dir);
       const { result, evidence } = await scanRun(
         runArgs({ dir, marathon: `http://127.0.0.1:${await freePort()}` }),
-        env(),
+        marathonEnv(),
         [runFolder(dir)],
       );
       expect(result.code).toBe(3);
@@ -375,7 +379,7 @@ describe('no secret in any output, file, message or command line (bundled helper
       mkdirSync(path.join(dir, 'rollback-plan.json', 'in-the-way'), { recursive: true });
       writeFileSync(path.join(dir, 'rollback-plan.json', 'in-the-way', 'x'), '');
       const before = changingRequests(marathon).length;
-      const { result, evidence } = await scanRun(runArgs({ dir, marathon: marathon.url }), env(), []);
+      const { result, evidence } = await scanRun(runArgs({ dir, marathon: marathon.url }), marathonEnv(), []);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^rollback: internal error: /m);
       expect(result.stderr).toMatch(/^\s+at /m);
@@ -385,8 +389,6 @@ describe('no secret in any output, file, message or command line (bundled helper
   });
 
   describe('run on DC/OS', () => {
-    const dcosRun = (dir: string, ...extra: string[]) => runArgs({ dir, dcos: dcos.url }, ...extra);
-
     it.each([
       ['a user login', { DCOS_USER: DCOS.user, DCOS_PASSWORD: DCOS.password }],
       [
