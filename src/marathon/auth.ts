@@ -5,6 +5,7 @@ import type { AxiosInstance } from 'axios';
 import { AuthError, UnavailableError, UsageError } from '../errors';
 import { requestWithRetry, type RetryPolicy } from '../http/retry';
 import { registerSecret } from '../util/secrets';
+import { TLS_FIX, tlsFailureCode } from '../util/tls';
 
 /**
  * Credentials for Marathon, from the environment only (never flags: a command line shows up in
@@ -218,6 +219,9 @@ async function dcosLogin(clusterUrl: string, login: DcosLogin, options: AuthOpti
       options.retry,
     );
   } catch (err) {
+    const tls = tlsFailureCode(err);
+    if (tls)
+      throw new UnavailableError(`TLS check of the DC/OS login at ${url} failed (${tls})`, { hint: TLS_FIX });
     throw new UnavailableError(`cannot reach the DC/OS login at ${url}: ${describeNetworkError(err)}`, {
       hint: 'check --dcos',
     });

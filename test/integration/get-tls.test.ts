@@ -148,6 +148,32 @@ describe.each(registryKinds)('get against $name over https', (kind) => {
       );
     });
 
+    it('refuses the DC/OS login over a certificate it cannot verify, saying what to do', async () => {
+      const stdout = collector();
+      const stderr = collector();
+      const argv = [
+        'run',
+        '--date',
+        '2026-11-05',
+        '--dump',
+        dump,
+        '--dcos',
+        urlOf(front),
+        '--group',
+        '/ds/dev',
+      ];
+      const code = await main([...argv, '--dry-run', '-q'], {
+        env: { DCOS_USER: 'oncall', DCOS_PASSWORD: 'dcos-tls-pa55' },
+        stdout,
+        stderr,
+        cwd: dump,
+      });
+      expect(code).toBe(3);
+      expect(stderr.text).toMatch(
+        /^rollback: TLS check of the DC\/OS login at https:\/\/127\.0\.0\.1:\d+\/acs\/api\/v1\/auth\/login failed \([A-Z_]+\) \(pass --ca-file with the CA that signed its certificate, or --insecure if you must\)\n$/,
+      );
+    });
+
     it('trusts the CA given with --ca-file (Marathon and the registry preflight)', async () => {
       const result = await run('--ca-file', ca);
       expect(result.stderr).toBe('');
