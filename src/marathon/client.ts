@@ -109,7 +109,15 @@ export interface MarathonClientOptions {
   retry?: RetryPolicy;
   /** For tests: an axios instance instead of a new one. */
   http?: AxiosInstance;
+  /** Largest answer accepted (default MAX_MARATHON_ANSWER_BYTES). */
+  maxAnswerBytes?: number;
 }
+
+/**
+ * An app list of thousands of apps with their deployments is a few MB; far more than this is not an
+ * answer to what we asked (a misrouted download, a runaway proxy) and is refused before it fills memory.
+ */
+export const MAX_MARATHON_ANSWER_BYTES = 64 * 1024 * 1024;
 
 const APP_ID = /^(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)+$/;
 
@@ -156,6 +164,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
   const retry = options.retry ?? defaultRetryPolicy;
   const auth = marathonAuthFromEnv(options.target, options.env, { http, cwd: options.cwd, retry });
   const flag = `--${options.target.kind}`;
+  const maxAnswerBytes = options.maxAnswerBytes ?? MAX_MARATHON_ANSWER_BYTES;
 
   /** One request with auth; a 401 triggers one fresh login when that can help. */
   async function send<T>(config: AxiosRequestConfig, retries: boolean): Promise<AxiosResponse<T>> {
@@ -164,6 +173,7 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       authorization = await auth.header();
       const request: AxiosRequestConfig = {
         ...config,
+        maxContentLength: maxAnswerBytes,
         url: `${apiUrl}${config.url}`,
         headers: {
           Accept: 'application/json',
@@ -180,6 +190,11 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         const tls = tlsFailureCode(err);
         if (tls)
           throw new UnavailableError(`TLS check of Marathon at ${apiUrl} failed (${tls})`, { hint: TLS_FIX });
+        if (/maxContentLength/.test((err as Error).message ?? ''))
+          throw new BadAnswerError(
+            `Marathon at ${apiUrl} answered ${config.method ?? 'GET'} ${config.url} with more than the limit of ${Math.round(maxAnswerBytes / 1024 / 1024)} MiB`,
+            { hint: `check ${flag}: it must point at Marathon's API` },
+          );
         throw new UnavailableError(`cannot reach Marathon at ${apiUrl}: ${describeNetworkError(err)}`, {
           hint: `check ${flag}`,
         });

@@ -64,6 +64,28 @@ afterEach(() => {
   expect(nock.isDone()).toBe(true);
 });
 
+it('refuses an answer larger than the limit, naming it, without retrying', async () => {
+  const client = createMarathonClient({
+    target: { kind: 'marathon', url: M },
+    env: {},
+    retry: noWait,
+    maxAnswerBytes: 2 * 1024 * 1024,
+  });
+  const scope = nock(M)
+    .get('/v2/apps')
+    .query(true)
+    .reply(200, JSON.stringify({ apps: [], padding: 'x'.repeat(3 * 1024 * 1024) }), {
+      'Content-Type': 'application/json',
+    });
+  const err = (await caught(client.listApps('/ds/dev'))) as BadAnswerError;
+  expect(err).toBeInstanceOf(BadAnswerError);
+  expect(err.exitCode).toBe(2);
+  expect(err.message).toMatch(
+    /^Marathon at http:\/\/\S+ answered GET \/v2\/apps\?\S+ with more than the limit of 2 MiB$/,
+  );
+  expect(scope.isDone()).toBe(true);
+});
+
 async function caught(promise: Promise<unknown>): Promise<Error> {
   try {
     await promise;
