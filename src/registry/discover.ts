@@ -28,10 +28,11 @@ import type { TagFilter } from './tags';
  * image; an index adds its child's manifest).
  * With the cache, a tag seen before costs one HEAD (the tag may have been re-pushed) and its date
  * comes from disk; with --trust-immutable-tags it costs nothing. Dates are shared by digest within
- * a run, so a digest behind several tags is dated once.
+ * a repository, so a digest behind several tags is dated once.
  *
  * Memory is bounded by --concurrency, not by the size of the registry: `concurrency` repositories
- * are read at once, each dating `concurrency` tags at a time, and only dates are kept per digest.
+ * are read at once, each dating `concurrency` tags at a time, and what a repository needed while it
+ * was read is dropped once it is done: the catalog's images are all that grows with the registry.
  */
 
 export interface DiscoverSettings {
@@ -62,6 +63,21 @@ interface TagResult {
   dating: Dating;
 }
 
+/** One repository being dated. */
+interface RepositoryRun {
+  repository: string;
+  /** From the digest cache. */
+  known: CachedRepository;
+  /** For the digest cache. */
+  learned: CachedRepository;
+  /**
+   * Dates found or being found, by manifest digest. Kept per repository rather than per run: it is
+   * released when the repository is done, so memory does not grow with the registry, and the
+   * same image in two repositories costs only its requests twice.
+   */
+  datings: Map<string, Promise<Outcome>>;
+}
+
 interface Outcome {
   dating: Dating;
   /** False when the reason is the registry's state now (a missing blob), not the content. */
@@ -83,7 +99,6 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     signal: controller.signal,
   });
   const { cache, log } = settings;
-  const datings = new Map<string, Promise<Outcome>>();
   const configs = new Map<string, Promise<ParseResult<ImageConfig> | undefined>>();
 
   const configOf = (repository: string, digest: string) => {
@@ -91,8 +106,8 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     if (!p) {
       p = client.getBlob(repository, digest).then((body) => (body ? parseImageConfig(body) : undefined));
       configs.set(digest, p);
-      // Shared only while in flight: a config's date is kept in `datings` under its manifest's
-      // digest, and holding every parsed config (labels and all) would grow with the registry.
+      // Shared only while in flight: a config's date is kept under its manifest's digest, and
+      // holding every parsed config (labels and all) would grow with the registry.
       const forget = () => configs.delete(digest);
       p.then(forget, forget);
     }
@@ -147,15 +162,13 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
   };
 
   /**
-   * The date of a manifest digest: from the repository's cache file, else this run's memory (a
-   * digest behind several tags or repositories is dated once), else the registry. What is worth
-   * keeping goes into `learned`.
+   * The date of a manifest digest: from the repository's cache file, else what this repository's
+   * other tags found (a digest behind several tags is dated once), else the registry. What is
+   * worth keeping goes into `learned`.
    */
   const datingOf = async (
-    repository: string,
+    { repository, known, learned, datings }: RepositoryRun,
     digest: string,
-    known: CachedRepository,
-    learned: CachedRepository,
     fetched?: FetchedManifest,
   ): Promise<Dating> => {
     const cached = known.dates.get(digest);
@@ -178,12 +191,8 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     return outcome.dating;
   };
 
-  const dateTag = async (
-    repository: string,
-    tag: string,
-    known: CachedRepository,
-    learned: CachedRepository,
-  ): Promise<TagResult> => {
+  const dateTag = async (run: RepositoryRun, tag: string): Promise<TagResult> => {
+    const { repository, known, learned } = run;
     const seen = known.tags.get(tag);
     if (seen && settings.trustImmutableTags) {
       const cached = known.dates.get(seen);
@@ -199,7 +208,7 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
       const head = await client.headManifest(repository, tag);
       if (!head.found) return gone(tag);
       if (head.digest) {
-        return { tag, digest: head.digest, dating: await datingOf(repository, head.digest, known, learned) };
+        return { tag, digest: head.digest, dating: await datingOf(run, head.digest) };
       }
     }
     const fetched = await client.getManifest(repository, tag);
@@ -210,7 +219,7 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     return {
       tag,
       digest: fetched.digest,
-      dating: await datingOf(repository, fetched.digest, known, learned, fetched),
+      dating: await datingOf(run, fetched.digest, fetched),
     };
   };
 
@@ -231,9 +240,8 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     }
     log.status(repository, `dating ${tags.length} ${settings.environment} tags (${all.length} tags in all)`);
     const learned: CachedRepository = { tags: new Map(), dates: new Map() };
-    const results = await mapConcurrent(tags, settings.concurrency, (tag) =>
-      dateTag(repository, tag, known, learned),
-    );
+    const run: RepositoryRun = { repository, known, learned, datings: new Map() };
+    const results = await mapConcurrent(tags, settings.concurrency, (tag) => dateTag(run, tag));
 
     const images: CatalogImage[] = [];
     const undated: UndatedImage[] = [];
