@@ -20,8 +20,9 @@ import { MAX_TAG_PAGE_BYTES, nextPageUrl, parseTagPage } from './tags';
 /**
  * The Docker Registry HTTP API v2 as `get` needs it: tag lists (every page), manifests (GET and
  * HEAD) and blobs. Every request goes through one limiter (--concurrency) over keep-alive sockets,
- * with retries for 429/502-504/network errors, auth learned from challenges, and a status mapped
- * to a typed error that names the repository. Answers are checked here, at the boundary.
+ * with retries (defaultRetryPolicy: 429, 500, 502-504 and network errors, up to 8 times within
+ * 15 s), auth learned from challenges, and a status mapped to a typed error that names the
+ * repository. Answers are checked here, at the boundary.
  */
 
 export interface RegistryClientOptions {
