@@ -4,7 +4,7 @@
  * machine vary, so the script reports ratios of runs made moments apart instead of asserting.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDockerRegistry } from '../../test/support/docker-registry';
@@ -13,6 +13,7 @@ import { spawnCollect } from '../../test/support/spawn';
 import { createLimiter } from '../../src/http/limiter';
 import { startMarathonEmulator } from '../../src/sandbox/marathon';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
+import { LOAD_ENVIRONMENT, startLoadWorld } from './load-world';
 
 // scripts/bench.js runs a bundled copy of this file from a temp folder and says where the repo is.
 const ROOT = process.env.ROLLBACK_ROOT ?? path.join(__dirname, '..', '..');
@@ -35,6 +36,14 @@ const TAGS_PER_ENV = QUICK ? 6 : 60;
 const SERVICES = QUICK ? 3 : 20;
 const DEPLOYMENT_MS = QUICK ? 300 : 2000;
 const STARTUP_RUNS = QUICK ? 3 : 10;
+/** The load targets of issue 7: 300 repositories x 200 tags, 200 Marathon apps. */
+const LOAD_REPOS = QUICK ? 4 : 300;
+const LOAD_TAGS = QUICK ? 16 : 200;
+const LOAD_APPS = QUICK ? 4 : 200;
+const LOAD_LATENCY_MS = 2;
+const MEMORY_LIMIT_MB = 200;
+const DRY_RUN_LIMIT_MS = 2000;
+const PEAK_MEMORY = path.join(ROOT, 'test', 'support', 'peak-memory.cjs');
 
 interface Row {
   measure: string;
@@ -59,6 +68,18 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun>
     env: { ...process.env, NO_COLOR: '1', ...env },
   });
   return { ...run, code: run.code ?? -1, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+/** A CLI run with the child's peak resident memory, in MB. */
+async function cliWithPeakRss(args: string[]): Promise<CliRun & { peakMb: number }> {
+  const file = path.join(tmp('rss'), 'peak-rss');
+  const started = process.hrtime.bigint();
+  const run = await spawnCollect(process.execPath, ['-r', PEAK_MEMORY, BUNDLE, ...args], {
+    env: { ...process.env, NO_COLOR: '1', PEAK_RSS_FILE: file },
+  });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const peak = run.code === 0 ? Number(readFileSync(file, 'utf8')) / 1024 / 1024 : Number.NaN;
+  return { ...run, code: run.code ?? -1, ms, peakMb: peak };
 }
 
 function mustSucceed(what: string, run: CliRun): CliRun {
@@ -312,6 +333,115 @@ async function rollback(rows: Row[], results: Record<string, unknown>): Promise<
   }
 }
 
+/**
+ * `get` over a large registry through the latency proxy: wall time and peak memory against the
+ * 200 MB limit, once as the load test's world (each image tagged for four environments, a quarter
+ * of the tags to date) and once with every tag of the environment (four times the requests). Then
+ * `run --dry-run` over 200 apps against the 2 s target.
+ */
+async function load(rows: Row[], results: Record<string, unknown>): Promise<void> {
+  const measured: Record<string, unknown> = {};
+  for (const [label, environments] of [
+    ['4 environments', undefined],
+    ['all tags to date', [LOAD_ENVIRONMENT]],
+  ] as const) {
+    log(`load: ${LOAD_REPOS} repositories x ${LOAD_TAGS} tags (${label}), +${LOAD_LATENCY_MS} ms/request`);
+    const world = await startLoadWorld({
+      repositories: LOAD_REPOS,
+      tagsPerRepository: LOAD_TAGS,
+      ...(environments ? { environments } : {}),
+    });
+    const proxy = await startLatencyProxy(world.registry.url, LOAD_LATENCY_MS);
+    try {
+      const dump = tmp('load');
+      const get = await cliWithPeakRss([
+        'get',
+        '--registry',
+        proxy.url,
+        '--repo',
+        world.repositories.join(','),
+        '--env',
+        LOAD_ENVIRONMENT,
+        '--dump',
+        dump,
+        '--no-cache',
+      ]);
+      mustSucceed(`get (load, ${label})`, get);
+      if (proxy.total() !== world.expectedRequests.total) {
+        throw new Error(
+          `get sent ${proxy.total()} requests where the world implies ${world.expectedRequests.total}`,
+        );
+      }
+      rows.push({
+        measure: `get load, ${LOAD_REPOS}x${LOAD_TAGS} tags (${label}): peak memory`,
+        project: `${get.peakMb.toFixed(0)} MB in ${fmtMs(get.ms)} (${proxy.total()} req)`,
+        baseline: `${MEMORY_LIMIT_MB} MB`,
+        ratio: get.peakMb / MEMORY_LIMIT_MB,
+        target: `< ${MEMORY_LIMIT_MB} MB peak RSS`,
+        met: get.peakMb < MEMORY_LIMIT_MB,
+        notes: describeCounts(proxy),
+      });
+      measured[label] = { ms: get.ms, peakMb: get.peakMb, requests: proxy.total(), tags: world.tags };
+      if (environments) continue;
+
+      // run --dry-run over LOAD_APPS apps, each on its newest image, planned for the 4th date offered.
+      const emulator = await startMarathonEmulator();
+      try {
+        const host = new URL(proxy.url).host;
+        const catalog = JSON.parse(readFileSync(path.join(dump, 'rollback.json'), 'utf8')) as {
+          repositories: Array<{ name: string; images: Array<{ tag: string }> }>;
+        };
+        const repositories = catalog.repositories.slice(0, LOAD_APPS);
+        writeFileSync(
+          path.join(dump, 'rollback.json'),
+          JSON.stringify({ ...catalog, repositories }, null, 2),
+        );
+        for (const repo of repositories) {
+          emulator.addApp({
+            id: `/ds/dev/${repo.name.split('/')[1]}`,
+            instances: 1,
+            cpus: 0.1,
+            mem: 64,
+            container: { type: 'DOCKER', docker: { image: `${host}/${repo.name}:${repo.images[0]!.tag}` } },
+          });
+        }
+        const dates = get.stdout.split('\n').filter(Boolean);
+        const date = dates[Math.min(3, dates.length - 1)]!;
+        const args = [
+          'run',
+          '--date',
+          date,
+          '--dump',
+          dump,
+          '--marathon',
+          emulator.url,
+          '--group',
+          '/ds/dev',
+        ];
+        const dry = mustSucceed('run --dry-run (load)', await cli([...args, '--dry-run', '--json']));
+        const planned = (JSON.parse(dry.stdout) as { services: unknown[] }).services.length;
+        if (planned !== repositories.length) throw new Error(`the dry run planned ${planned} services`);
+        rows.push({
+          measure: `run --dry-run, ${LOAD_APPS} apps`,
+          project: fmtMs(dry.ms),
+          baseline: fmtMs(DRY_RUN_LIMIT_MS),
+          ratio: dry.ms / DRY_RUN_LIMIT_MS,
+          target: `< ${fmtMs(DRY_RUN_LIMIT_MS)}`,
+          met: dry.ms < DRY_RUN_LIMIT_MS,
+          notes: 'start-up, app list, plan, a HEAD per target image (+2 ms each), plan table',
+        });
+        measured.dryRun = { ms: dry.ms, apps: LOAD_APPS };
+      } finally {
+        await emulator.close();
+      }
+    } finally {
+      await proxy.close();
+      await world.stop();
+    }
+  }
+  results.load = measured;
+}
+
 /** Wall time of one `node ARGS` process, output discarded. */
 async function timeNode(args: string[]): Promise<number> {
   const started = process.hrtime.bigint();
@@ -393,6 +523,7 @@ async function main(): Promise<void> {
   await startup(rows, results);
   await discovery(rows, results);
   await rollback(rows, results);
+  await load(rows, results);
   printTable(rows);
   results.rows = rows;
   results.totalSeconds = (Date.now() - started) / 1000;

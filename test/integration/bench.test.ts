@@ -43,6 +43,9 @@ it('`npm run bench -- --quick` measures every target and writes the results file
     'get warm --trust-immutable-tags',
     'run',
     'run vs one service after another',
+    'get load',
+    'run --dry-run',
+    'get load',
   ]);
   for (const row of results.rows) {
     expect(row.ratio).toBeGreaterThan(0);
