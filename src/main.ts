@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './cli';
 import { processContext, type CommandContext } from './commands/context';
 import { ExitCode, isRollbackError } from './errors';
+import { favourSmallHeap } from './util/heap';
 import { redact, registerEnvironmentSecrets } from './util/secrets';
 
 /**
@@ -36,6 +37,8 @@ export function report(err: unknown, ctx: Pick<CommandContext, 'stderr'>): numbe
 }
 
 if (require.main === module) {
+  // Only as the real command line: tests run main() in a process that is not ours to tune.
+  favourSmallHeap();
   main(process.argv.slice(2)).then((code) => {
     // exitCode, not exit(): piped stdout (Jenkins) must be flushed before the process ends.
     process.exitCode = code;

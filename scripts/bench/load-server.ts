@@ -1,7 +1,9 @@
 /**
  * The load world (load-world.ts) behind its latency proxy, in a process of its own:
  *
- *   node load-server.cjs REPOSITORIES TAGS LATENCY_MS
+ *   node load-server.cjs REPOSITORIES TAGS LATENCY_MS [ENVIRONMENTS]
+ *
+ * ENVIRONMENTS (comma-separated) are those every image is tagged for; the default is four.
  *
  * Inside a Jest worker every request the proxy forwards goes through nock's interceptor, which
  * made serving 28,000 requests take three times as long as the helper needed to send them. Once
@@ -26,11 +28,16 @@ export interface LoadServerInfo {
 }
 
 async function main(): Promise<void> {
-  const [repositories, tags, latency] = process.argv.slice(2).map(Number);
+  const [repositories, tags, latency] = process.argv.slice(2, 5).map(Number);
+  const environments = process.argv[5]?.split(',').filter(Boolean);
   if (!repositories || !tags || latency === undefined || Number.isNaN(latency)) {
     throw new Error('usage: load-server REPOSITORIES TAGS LATENCY_MS');
   }
-  const world = await startLoadWorld({ repositories, tagsPerRepository: tags });
+  const world = await startLoadWorld({
+    repositories,
+    tagsPerRepository: tags,
+    ...(environments?.length ? { environments } : {}),
+  });
   const proxy = await startLatencyProxy(world.registry.url, latency);
   const control = http.createServer((req, res) => {
     if (req.method === 'POST' && req.url === '/reset') proxy.reset();

@@ -23,6 +23,8 @@ export async function startLoadServer(spec: {
   repositories: number;
   tagsPerRepository: number;
   latencyMs: number;
+  /** The environments every image is tagged for (default: the load world's four). */
+  environments?: readonly string[];
 }): Promise<LoadServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rollback-load-server-'));
   const bundle = path.join(dir, 'load-server.cjs');
@@ -37,7 +39,13 @@ export async function startLoadServer(spec: {
   });
   const child = spawn(
     process.execPath,
-    [bundle, String(spec.repositories), String(spec.tagsPerRepository), String(spec.latencyMs)],
+    [
+      bundle,
+      String(spec.repositories),
+      String(spec.tagsPerRepository),
+      String(spec.latencyMs),
+      ...(spec.environments ? [spec.environments.join(',')] : []),
+    ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   let stderr = '';
