@@ -122,7 +122,11 @@ describe.each(registryKinds)('get against $name over https', (kind) => {
       await marathon?.close();
     });
 
+    /** A dry run against the https front, as plain Marathon or, with `--dcos`, as a DC/OS cluster. */
     async function run(...extra: string[]) {
+      return runAs({ flag: '--marathon', env: {} }, ...extra);
+    }
+    async function runAs(as: { flag: '--marathon' | '--dcos'; env: NodeJS.ProcessEnv }, ...extra: string[]) {
       const stdout = collector();
       const stderr = collector();
       const argv = [
@@ -131,12 +135,17 @@ describe.each(registryKinds)('get against $name over https', (kind) => {
         '2026-11-05',
         '--dump',
         dump,
-        '--marathon',
+        as.flag,
         urlOf(front),
         '--group',
         '/ds/dev',
       ];
-      const code = await main([...argv, '--dry-run', '-q', ...extra], { env: {}, stdout, stderr, cwd: dump });
+      const code = await main([...argv, '--dry-run', '-q', ...extra], {
+        env: as.env,
+        stdout,
+        stderr,
+        cwd: dump,
+      });
       return { code, stdout: stdout.text, stderr: stderr.text };
     }
 
@@ -149,27 +158,12 @@ describe.each(registryKinds)('get against $name over https', (kind) => {
     });
 
     it('refuses the DC/OS login over a certificate it cannot verify, saying what to do', async () => {
-      const stdout = collector();
-      const stderr = collector();
-      const argv = [
-        'run',
-        '--date',
-        '2026-11-05',
-        '--dump',
-        dump,
-        '--dcos',
-        urlOf(front),
-        '--group',
-        '/ds/dev',
-      ];
-      const code = await main([...argv, '--dry-run', '-q'], {
+      const result = await runAs({
+        flag: '--dcos',
         env: { DCOS_USER: 'oncall', DCOS_PASSWORD: 'dcos-tls-pa55' },
-        stdout,
-        stderr,
-        cwd: dump,
       });
-      expect(code).toBe(3);
-      expect(stderr.text).toMatch(
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(
         /^rollback: TLS check of the DC\/OS login at https:\/\/127\.0\.0\.1:\d+\/acs\/api\/v1\/auth\/login failed \([A-Z_]+\) \(pass --ca-file with the CA that signed its certificate, or --insecure if you must\)\n$/,
       );
     });

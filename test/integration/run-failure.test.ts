@@ -7,6 +7,7 @@ import {
   definitionWithoutImage,
   dumpDir,
   imageOf,
+  MARATHON_ENV,
   lastLine,
   readJson,
   runArgs,
@@ -21,7 +22,7 @@ describe('run when a deployment fails (bundled helper, plain Marathon emulator)'
   let world: World;
   let marathon: MarathonEmulator;
   let dir: string;
-  const env = { MARATHON_USER: 'deployer', MARATHON_PASSWORD: 'mar-pa55-Secret' };
+  const env = MARATHON_ENV;
   const args = (...extra: string[]) => runArgs({ dir, marathon: marathon.url }, ...extra);
 
   beforeAll(async () => {

@@ -8,6 +8,9 @@ import {
   changingRequests,
   dumpDir,
   imageOf,
+  journalOf,
+  MARATHON_BASIC,
+  MARATHON_ENV,
   journalSteps,
   readJson,
   runArgs,
@@ -23,7 +26,7 @@ import {
  * never silently), a summary that says which, and the exit code that tells the pipeline.
  */
 
-const BASIC = { user: 'deployer', password: 'mar-pa55-Secret' };
+const BASIC = MARATHON_BASIC;
 const DCOS_USER = { user: 'jenkins', password: 'dcos-pa55-Secret' };
 
 interface Ctx {
@@ -201,9 +204,7 @@ describe('run when Marathon misbehaves (bundled helper, Marathon emulator behind
     };
     try {
       scenario.setup?.(ctx);
-      const env = dcos
-        ? { DCOS_USER: DCOS_USER.user, DCOS_PASSWORD: DCOS_USER.password }
-        : { MARATHON_USER: BASIC.user, MARATHON_PASSWORD: BASIC.password };
+      const env = dcos ? { DCOS_USER: DCOS_USER.user, DCOS_PASSWORD: DCOS_USER.password } : MARATHON_ENV;
       const target = dcos ? { dir, dcos: proxy.url } : { dir, marathon: proxy.url };
       let fired = !scenario.trigger;
       const poll = setInterval(() => {
@@ -221,7 +222,7 @@ describe('run when Marathon misbehaves (bundled helper, Marathon emulator behind
       expect(result.code).toBe(scenario.exit);
 
       // Every journaled app is on its target or back on its image from before, as the scenario says.
-      const journal = readJson(path.join(dir, 'rollback-journal.json'));
+      const journal = readJson(journalOf(dir));
       const json = JSON.parse(result.stdout);
       expect(Object.keys(scenario.end).sort()).toEqual(journal.apps.map((a: any) => a.id).sort());
       for (const app of journal.apps) {

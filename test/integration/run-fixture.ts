@@ -101,6 +101,32 @@ export async function startWorld(
 /** Where `run` sends its deployments: plain Marathon or a DC/OS cluster (through Admin Router). */
 export type RunTarget = { dir: string; date?: string } & ({ marathon: string } | { dcos: string });
 
+/** The plain Marathon emulator's HTTP basic account, and the variables `run` reads it from. */
+export const MARATHON_BASIC = { user: 'deployer', password: 'mar-pa55-Secret' };
+export const MARATHON_ENV = {
+  MARATHON_USER: MARATHON_BASIC.user,
+  MARATHON_PASSWORD: MARATHON_BASIC.password,
+};
+
+export const journalOf = (dir: string) => path.join(dir, 'rollback-journal.json');
+
+/** The images of /ds/dev's services on the bad release (before) and on DATE (target). */
+export function releaseImages(world: World) {
+  const h = world.host;
+  return {
+    before: {
+      [APP.api]: `${h}/shop/api:1.5.0-develop`,
+      [APP.billing]: `${h}/shop/billing:1.4.0-develop`,
+      [APP.frontend]: `${h}/shop/frontend:2.0.0-develop`,
+    },
+    target: {
+      [APP.api]: `${h}/shop/api:1.4.3-develop`,
+      [APP.billing]: `${h}/shop/billing:1.3.0-develop`,
+      [APP.frontend]: `${h}/shop/frontend:2.0.0-develop`,
+    },
+  };
+}
+
 /** `run` for the /ds/dev group as Jenkins calls it; `date` defaults to DATE, `extra` flags go last. */
 export function runArgs(target: RunTarget, ...extra: string[]): string[] {
   const endpoint = 'dcos' in target ? ['--dcos', target.dcos] : ['--marathon', target.marathon];

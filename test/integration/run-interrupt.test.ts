@@ -7,6 +7,10 @@ import {
   changingRequests,
   dumpDir,
   imageOf,
+  journalOf,
+  MARATHON_BASIC,
+  MARATHON_ENV,
+  releaseImages,
   journalSteps,
   lastLine,
   readJson,
@@ -23,15 +27,15 @@ describe('run when it is told to stop (SIGTERM/SIGINT, bundled helper, Marathon 
   let world: World;
   let marathon: MarathonEmulator;
   let dir: string;
-  const env = { MARATHON_USER: 'deployer', MARATHON_PASSWORD: 'mar-pa55-Secret' };
+  const env = MARATHON_ENV;
   // One deployment at a time, so "api is deploying" means billing has not started.
   const args = (...extra: string[]) =>
     runArgs({ dir, marathon: marathon.url }, '--concurrency', '1', '--timeout', '30', ...extra);
-  const journalFile = () => path.join(dir, 'rollback-journal.json');
+  const journalFile = () => journalOf(dir);
   const puts = (id: string) => changingRequests(marathon).filter((r) => r.path.startsWith(`/v2/apps${id}`));
   const original = () => ({
-    api: `${world.host}/shop/api:1.5.0-develop`,
-    billing: `${world.host}/shop/billing:1.4.0-develop`,
+    api: releaseImages(world).before[APP.api],
+    billing: releaseImages(world).before[APP.billing],
   });
 
   beforeAll(async () => {
@@ -39,7 +43,7 @@ describe('run when it is told to stop (SIGTERM/SIGINT, bundled helper, Marathon 
   });
   beforeEach(async () => {
     marathon = await startMarathon(world, {
-      basic: { user: env.MARATHON_USER, password: env.MARATHON_PASSWORD },
+      basic: MARATHON_BASIC,
       deploymentMs: 1500,
     });
     dir = dumpDir(world);

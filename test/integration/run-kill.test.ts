@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { MarathonEmulator } from '../../src/sandbox/marathon';
 import {
   APP,
@@ -6,7 +5,11 @@ import {
   definitionWithoutImage,
   dumpDir,
   imageOf,
+  MARATHON_BASIC,
+  MARATHON_ENV,
+  releaseImages,
   journalNow,
+  journalOf,
   journalSteps,
   readJson,
   runArgs,
@@ -59,21 +62,13 @@ describe('run killed with SIGKILL (bundled helper, Marathon emulator)', () => {
   let world: World;
   let marathon: MarathonEmulator;
   let dir: string;
-  const env = { MARATHON_USER: 'deployer', MARATHON_PASSWORD: 'mar-pa55-Secret' };
+  const env = MARATHON_ENV;
   const args = (...extra: string[]) =>
     runArgs({ dir, marathon: marathon.url }, '--concurrency', '1', '--timeout', '20', ...extra);
-  const journalFile = () => path.join(dir, 'rollback-journal.json');
+  const journalFile = () => journalOf(dir);
   let before: Record<string, Record<string, unknown>>;
-  const original = () => ({
-    [APP.api]: `${world.host}/shop/api:1.5.0-develop`,
-    [APP.billing]: `${world.host}/shop/billing:1.4.0-develop`,
-    [APP.frontend]: `${world.host}/shop/frontend:2.0.0-develop`,
-  });
-  const target = () => ({
-    [APP.api]: `${world.host}/shop/api:1.4.3-develop`,
-    [APP.billing]: `${world.host}/shop/billing:1.3.0-develop`,
-    [APP.frontend]: `${world.host}/shop/frontend:2.0.0-develop`,
-  });
+  const original = () => releaseImages(world).before;
+  const target = () => releaseImages(world).target;
   const images = () => Object.fromEntries(Object.keys(original()).map((id) => [id, imageOf(marathon, id)]));
 
   async function kill(point: KillPoint) {
@@ -95,7 +90,7 @@ describe('run killed with SIGKILL (bundled helper, Marathon emulator)', () => {
   });
   beforeEach(async () => {
     marathon = await startMarathon(world, {
-      basic: { user: env.MARATHON_USER, password: env.MARATHON_PASSWORD },
+      basic: MARATHON_BASIC,
       deploymentMs: 800,
     });
     dir = dumpDir(world);
