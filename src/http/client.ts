@@ -63,3 +63,11 @@ export function createHttpClient(options: HttpClientOptions = {}): AxiosInstance
     transitional: { clarifyTimeoutError: true },
   });
 }
+
+/** The size limit (bytes) an answer went over, when axios refused it for `maxContentLength`. */
+export function exceededAnswerLimit(err: unknown): number | undefined {
+  const over = /maxContentLength size of (\d+) exceeded/i.exec(
+    (err as { message?: string } | null)?.message ?? '',
+  );
+  return over ? Number(over[1]) : undefined;
+}

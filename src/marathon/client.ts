@@ -7,7 +7,7 @@ import {
   UnavailableError,
   UsageError,
 } from '../errors';
-import { createHttpClient, type TlsOptions } from '../http/client';
+import { createHttpClient, exceededAnswerLimit, type TlsOptions } from '../http/client';
 import { defaultRetryPolicy, requestWithRetry, type RetryPolicy } from '../http/retry';
 import { assertCaFile } from '../util/ca-file';
 import { quote } from '../util/quote';
@@ -190,9 +190,10 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         const tls = tlsFailureCode(err);
         if (tls)
           throw new UnavailableError(`TLS check of Marathon at ${apiUrl} failed (${tls})`, { hint: TLS_FIX });
-        if (/maxContentLength/.test((err as Error).message ?? ''))
+        const limit = exceededAnswerLimit(err);
+        if (limit !== undefined)
           throw new BadAnswerError(
-            `Marathon at ${apiUrl} answered ${config.method ?? 'GET'} ${config.url} with more than the limit of ${Math.round(maxAnswerBytes / 1024 / 1024)} MiB`,
+            `Marathon at ${apiUrl} answered ${config.method ?? 'GET'} ${config.url} with more than the limit of ${Math.round(limit / 1024 / 1024)} MiB`,
             { hint: `check ${flag}: it must point at Marathon's API` },
           );
         throw new UnavailableError(`cannot reach Marathon at ${apiUrl}: ${describeNetworkError(err)}`, {

@@ -1,4 +1,6 @@
 import { AuthError, BadAnswerError, UnavailableError, type RollbackError } from '../errors';
+import { exceededAnswerLimit } from '../http/client';
+import { TLS_FIX, tlsFailureCode } from '../util/tls';
 
 /**
  * Turning what went wrong on the wire into one sentence a user can act on: which registry, which
@@ -23,32 +25,20 @@ export function errorDetail(body: unknown): string {
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
 
-const TLS_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-  'EPROTO',
-]);
-
 /** A request that got no HTTP answer at all (after the retries). */
 export function networkFailure(err: unknown, host: string, what: string): RollbackError {
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
-  if (TLS_CODES.has(code)) {
-    return new UnavailableError(`TLS check of ${host} failed while ${what} (${code})`, {
-      hint: 'pass --ca-file with the CA that signed its certificate, or --insecure if you must',
+  const tls = tlsFailureCode(err);
+  if (tls)
+    return new UnavailableError(`TLS check of ${host} failed while ${what} (${tls})`, {
+      hint: TLS_FIX,
       cause: err,
     });
-  }
-  const tooLarge = /maxContentLength size of (\d+) exceeded/i.exec(e?.message ?? '');
-  if (tooLarge) {
+  const limit = exceededAnswerLimit(err);
+  if (limit !== undefined) {
     // Not a network failure: the answer came, and it is unusable (exit 2, not retried).
-    const mib = Number(tooLarge[1]) / (1024 * 1024);
+    const mib = limit / (1024 * 1024);
     return new BadAnswerError(
       `${host} sent more than ${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB while ${what}, the limit for that answer`,
       {
