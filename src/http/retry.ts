@@ -1,4 +1,5 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
+import { sleep as abortableSleep } from '../util/sleep';
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -42,20 +43,6 @@ export const defaultRetryPolicy: RetryPolicy = {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Ends early when the request is cancelled: the next attempt then fails at once as cancelled. */
-function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /** Retry-After is either delta-seconds or an HTTP-date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;
@@ -86,7 +73,8 @@ export async function requestWithRetry<T = unknown>(
   config: AxiosRequestConfig,
   policy: RetryPolicy = defaultRetryPolicy,
 ): Promise<AxiosResponse<T>> {
-  const sleep = policy.sleep ?? realSleep;
+  // A wait ends early when the request is cancelled: the next attempt then fails at once as cancelled.
+  const sleep = policy.sleep ?? abortableSleep;
   const now = policy.now ?? Date.now;
   const started = now();
   // axios accepts its own CancelToken-like signals too; only a real AbortSignal can end a wait.

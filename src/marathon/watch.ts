@@ -2,6 +2,7 @@ import type { Logger } from '../util/log';
 import type { MarathonApp, MarathonClient, MarathonDeployment, MarathonTask } from './client';
 import { displayVersion } from './image';
 import { dockerImageOf } from './client';
+import { sleep as abortableSleep } from '../util/sleep';
 
 /**
  * Waiting for a deployment. Marathon has no deployment timeout and a cancelled deployment vanishes
@@ -41,7 +42,8 @@ export interface WatchOptions {
   minIntervalMs?: number;
   maxIntervalMs?: number;
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Gets the watch's signal too, so an interruption ends the wait. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface Watcher {
@@ -98,26 +100,13 @@ function isTaskUp(task: MarathonTask, checked: boolean): boolean {
   );
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A sleep an interruption ends at once, so a revert does not wait for the next poll. */
-function sleepUnlessAborted(sleep: (ms: number) => Promise<void>, ms: number, signal?: AbortSignal) {
-  if (!signal) return sleep(ms);
-  if (signal.aborted) return Promise.resolve();
-  let onAbort!: () => void;
-  const aborted = new Promise<void>((resolve) => {
-    onAbort = resolve;
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([sleep(ms), aborted]).finally(() => signal.removeEventListener('abort', onAbort));
-}
-
 export function createWatcher(
   client: Pick<MarathonClient, 'getApp' | 'deployments'>,
   options: WatchOptions,
 ): Watcher {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
+  // An interruption ends the wait at once, so a revert does not wait for the next poll.
+  const sleep = options.sleep ?? abortableSleep;
   const minInterval = options.minIntervalMs ?? 250;
   const maxInterval = options.maxIntervalMs ?? 2000;
   let shared: { at: number; list: Promise<MarathonDeployment[]> } | undefined;
@@ -200,11 +189,7 @@ export function createWatcher(
           report(`failed: ${message}`);
           return { ok: false, elapsedMs: elapsed(), deploymentRunning: lastSeen.running, message };
         }
-        await sleepUnlessAborted(
-          sleep,
-          Math.min(interval, Math.max(0, options.timeoutMs - elapsed()) + 1),
-          target.signal,
-        );
+        await sleep(Math.min(interval, Math.max(0, options.timeoutMs - elapsed()) + 1), target.signal);
         interval = Math.min(maxInterval, Math.round(interval * 1.5));
       }
     },
