@@ -352,11 +352,11 @@ async function readUnfinishedJournal(
   current: { date: string; group: string },
   logger: Logger,
 ): Promise<JournalData | undefined> {
+  if (!existsSync(file)) return undefined;
   let journal: Journal;
   try {
     journal = await Journal.read(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || !existsSync(file)) return undefined;
     // It is archived untouched below; it just cannot help finishing an earlier run.
     logger.warn(`${(err as Error).message}; starting afresh`);
     return undefined;

@@ -106,6 +106,33 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
     });
     return { ...base, changed, ok: false, deploymentRunning, message };
   };
+  /** Watch a deployment of ours to its end and journal the verdict. */
+  const watchToEnd = async (
+    deploymentId: string,
+    version: string | undefined,
+    changed: boolean,
+  ): Promise<RolloutOutcome> => {
+    const watched = await options.watcher.watch({
+      appId: item.appId,
+      deploymentId,
+      ...(version ? { version } : {}),
+      image: item.to,
+      label: item.label,
+      ...(options.abortWatches ? { signal: options.abortWatches } : {}),
+    });
+    if (!watched.ok)
+      return {
+        ...(await fail(watched.message, changed, watched.deploymentRunning, deploymentId)),
+        ...(watched.interrupted ? { interrupted: true } : {}),
+      };
+    await journal.record(item.appId, {
+      action: options.action,
+      outcome: 'succeeded',
+      image: item.to,
+      deploymentId,
+    });
+    return { ...base, changed, ok: true, deploymentRunning: false };
+  };
 
   let app;
   try {
@@ -124,22 +151,7 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
         item.label,
         `already on ${displayVersion(item.to)}, waiting for deployment ${running[0]}`,
       );
-      const watched = await options.watcher.watch({
-        appId: item.appId,
-        deploymentId: running[0]!,
-        ...(typeof app.version === 'string' ? { version: app.version } : {}),
-        image: item.to,
-        label: item.label,
-        ...(options.abortWatches ? { signal: options.abortWatches } : {}),
-      });
-      if (!watched.ok) return fail(watched.message, false, watched.deploymentRunning, running[0]);
-      await journal.record(item.appId, {
-        action: options.action,
-        outcome: 'succeeded',
-        image: item.to,
-        deploymentId: running[0]!,
-      });
-      return { ...base, changed: false, ok: true, deploymentRunning: false };
+      return watchToEnd(running[0]!, typeof app.version === 'string' ? app.version : undefined, false);
     }
     // Nothing of ours to do (e.g. putting back an app whose change Marathon refused). A deployment
     // someone else runs on it is theirs to watch.
@@ -188,26 +200,7 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
     deploymentId: result.deploymentId,
     ...(result.version ? { version: result.version } : {}),
   });
-  const watched = await options.watcher.watch({
-    appId: item.appId,
-    deploymentId: result.deploymentId,
-    ...(result.version ? { version: result.version } : {}),
-    image: item.to,
-    label: item.label,
-    ...(options.abortWatches ? { signal: options.abortWatches } : {}),
-  });
-  if (!watched.ok)
-    return {
-      ...(await fail(watched.message, true, watched.deploymentRunning, result.deploymentId)),
-      ...(watched.interrupted ? { interrupted: true } : {}),
-    };
-  await journal.record(item.appId, {
-    action: options.action,
-    outcome: 'succeeded',
-    image: item.to,
-    deploymentId: result.deploymentId,
-  });
-  return { ...base, changed: true, ok: true, deploymentRunning: false };
+  return watchToEnd(result.deploymentId, result.version, true);
 }
 
 /** Whether this journal asked Marathon to put `image` on the app (whatever came of it). */
