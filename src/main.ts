@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './cli';
 import { processContext, type CommandContext } from './commands/context';
 import { ExitCode, isRollbackError } from './errors';
+import { describeFileError, isFileSystemError } from './util/file-errors';
 import { favourSmallHeap } from './util/heap';
 import { redact, registerEnvironmentSecrets } from './util/secrets';
 
@@ -29,6 +30,11 @@ export function report(err: unknown, ctx: Pick<CommandContext, 'stderr'>): numbe
     const hint = err.hint ? ` (${err.hint})` : '';
     ctx.stderr.write(redact(`rollback: ${err.message}${hint}`).replace(/\n/g, ' ') + '\n');
     return err.exitCode;
+  }
+  if (isFileSystemError(err)) {
+    // A full disk or a read-only folder is the operator's to fix, not a bug.
+    ctx.stderr.write(redact(`rollback: cannot use ${err.path}: ${describeFileError(err)}\n`));
+    return ExitCode.RollbackFailed;
   }
   const e = err instanceof Error ? err : new Error(String(err));
   ctx.stderr.write(redact(`rollback: internal error: ${e.message}\n${e.stack ?? ''}\n`));
