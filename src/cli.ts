@@ -33,6 +33,7 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
     'rollback demo',
     'rollback get --registry https://registry.example.com --repo shop/api,shop/web --env develop',
     'rollback run --date 2026-11-27 --dcos https://dcos.example.com --group /ds/dev --dry-run',
+    'source <(rollback completion bash)',
     'rollback <command> --help',
   ]);
   program.addHelpText('after', () => {

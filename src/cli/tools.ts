@@ -1,9 +1,9 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import type { Act } from './act';
 import { examples, positiveInt } from './options';
 import { exitCodes } from './rules';
 
-/** The commands around the rollback itself: the demo and the sandbox. */
+/** The commands around the rollback itself: the demo, the sandbox and shell completion. */
 export function declareTools(program: Command, act: Act): void {
   const demo = program
     .command('demo')
@@ -35,5 +35,25 @@ export function declareTools(program: Command, act: Act): void {
   act(sandbox, async (options, ctx) => {
     const { sandbox: execute } = await import('../commands/sandbox');
     return execute(options, ctx);
+  });
+
+  const completion = program
+    .command('completion')
+    .description('Print a shell completion script for bash or zsh.')
+    .addArgument(new Argument('<shell>', 'the shell to complete in').choices(['bash', 'zsh']));
+  exitCodes(completion, {
+    0: 'the script printed',
+    1: 'a bug',
+    2: 'an unknown shell, or bad usage',
+    3: undefined,
+  });
+  examples(completion, [
+    'source <(rollback completion bash)',
+    'rollback completion bash > /etc/bash_completion.d/rollback',
+    'rollback completion zsh > "${fpath[1]}/_rollback"',
+  ]);
+  act(completion, async (_options, ctx) => {
+    const { completion: execute } = await import('../commands/completion');
+    return execute(completion.processedArgs[0] as string, program, ctx);
   });
 }

@@ -102,6 +102,7 @@ describe('--help', () => {
     },
     { cmd: 'demo', required: [], variables: [], absent: ['ROLLBACK_DUMP'], exitCodes: ['0', '1', '2'] },
     { cmd: 'sandbox', required: [], variables: [], absent: [], exitCodes: ['0', '1', '2'] },
+    { cmd: 'completion', required: [], variables: [], absent: [], exitCodes: ['0', '1', '2'] },
   ])(
     '`$cmd --help` marks required flags, names the variables it reads and its exit codes, and ends with examples',
     async ({ cmd, required, variables, absent, exitCodes }) => {
@@ -170,7 +171,7 @@ describe('--help', () => {
   it('top-level --help names every command, the exit codes and the ROLLBACK_* defaults', async () => {
     const res = await cli(['--help']);
     expect(res.code).toBe(0);
-    for (const cmd of ['get', 'run', 'undo', 'demo', 'sandbox'])
+    for (const cmd of ['get', 'run', 'undo', 'demo', 'sandbox', 'completion'])
       expect(res.stdout).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
     expect(res.stdout).toMatch(/Exit codes: 0 done, 1 rollback failed, 2 bad input or usage, 3 /);
     for (const name of [
@@ -326,6 +327,7 @@ describe('bad usage', () => {
       /revert, keep|"revert", "keep"/,
     ],
     [['undoo'], /unknown command 'undoo'/],
+    [['completion', 'fish'], /value 'fish' is invalid for argument 'shell'\. Allowed choices are bash, zsh/],
   ])('%j is exit 2 with one line on stderr, and no command runs', async (argv, message, env = {}) => {
     const res = await cli(argv, env);
     expect(res.code).toBe(2);
