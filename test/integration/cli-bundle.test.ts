@@ -189,20 +189,20 @@ describe('--json: every failure is one JSON object on stdout', () => {
   });
 });
 
-describe('a reader that stops reading', () => {
-  /** The helper with its stdout (and maybe stderr) closed by the reader before it writes. */
-  function closedReader(args: string[], env: NodeJS.ProcessEnv = {}, closeStderr = false) {
-    return spawnCollect(
-      process.execPath,
-      [BUNDLE, ...args],
-      { env: { PATH: process.env.PATH, NO_COLOR: '1', ...env } },
-      (child) => {
-        child.stdout!.destroy();
-        if (closeStderr) child.stderr!.destroy();
-      },
-    );
-  }
+/** The helper with its stdout (and maybe stderr) closed by the reader before it writes. */
+function closedReader(args: string[], env: NodeJS.ProcessEnv = {}, closeStderr = false) {
+  return spawnCollect(
+    process.execPath,
+    [BUNDLE, ...args],
+    { env: { PATH: process.env.PATH, NO_COLOR: '1', ...env } },
+    (child) => {
+      child.stdout!.destroy();
+      if (closeStderr) child.stderr!.destroy();
+    },
+  );
+}
 
+describe('a reader that stops reading', () => {
   it('`--help` into a closed pipe ends quietly with exit 0', async () => {
     for (const args of [['--help'], ['run', '--help'], ['completion', 'bash']]) {
       const res = await closedReader(args);

@@ -114,36 +114,36 @@ describe('bash completion', () => {
   });
 });
 
-describe('zsh completion', () => {
-  /**
-   * Each line is typed into an interactive zsh, completed with Tab and run with Enter; `rollback`
-   * there is a function that prints its arguments, so what the completion put in is read back.
-   * No sleeps: zpty waits for that printout.
-   */
-  async function zshCompletes(lines: string[]): Promise<string[]> {
-    const zsh = requireBinary('zsh');
-    const driver = [
-      'zmodload zsh/zpty',
-      `zpty z ${zsh} -f -i`,
-      // The marker is split so that the echo of this very line does not match it.
-      `zpty -w z 'PS1="> "; autoload -U compinit; compinit -u -D; source ${zshScript}; rollback() { print -r -- "AR""GS:$*:E""ND" }'`,
-      ...lines.flatMap((line) => [
-        `zpty -w -n z ${shellQuote(line)}$'\\t\\n'`,
-        `zpty -r z out '*ARGS:*:END*'`,
-        'print -r -- "${${out##*ARGS:}%%:END*}"',
-      ]),
-      'zpty -d z',
-    ].join('\n');
-    let timer: NodeJS.Timeout | undefined;
-    const res = await spawnCollect(zsh, ['-f', '-c', driver], { cwd: dir }, (child) => {
-      // A completion that never produces its line would wait forever; this is a hang guard only.
-      timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    });
-    clearTimeout(timer);
-    expect({ code: res.code, stderr: res.stderr }).toEqual({ code: 0, stderr: '' });
-    return res.stdout.trimEnd().split('\n');
-  }
+/**
+ * Each line is typed into an interactive zsh, completed with Tab and run with Enter; `rollback`
+ * there is a function that prints its arguments, so what the completion put in is read back.
+ * No sleeps: zpty waits for that printout.
+ */
+async function zshCompletes(lines: string[]): Promise<string[]> {
+  const zsh = requireBinary('zsh');
+  const driver = [
+    'zmodload zsh/zpty',
+    `zpty z ${zsh} -f -i`,
+    // The marker is split so that the echo of this very line does not match it.
+    `zpty -w z 'PS1="> "; autoload -U compinit; compinit -u -D; source ${zshScript}; rollback() { print -r -- "AR""GS:$*:E""ND" }'`,
+    ...lines.flatMap((line) => [
+      `zpty -w -n z ${shellQuote(line)}$'\\t\\n'`,
+      `zpty -r z out '*ARGS:*:END*'`,
+      'print -r -- "${${out##*ARGS:}%%:END*}"',
+    ]),
+    'zpty -d z',
+  ].join('\n');
+  let timer: NodeJS.Timeout | undefined;
+  const res = await spawnCollect(zsh, ['-f', '-c', driver], { cwd: dir }, (child) => {
+    // A completion that never produces its line would wait forever; this is a hang guard only.
+    timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  });
+  clearTimeout(timer);
+  expect({ code: res.code, stderr: res.stderr }).toEqual({ code: 0, stderr: '' });
+  return res.stdout.trimEnd().split('\n');
+}
 
+describe('zsh completion', () => {
   it('completes commands, flags, choices, folders and files in a real zsh', async () => {
     const cases: Array<[string, string]> = [
       ['rollback r', 'run'],
