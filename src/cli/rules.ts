@@ -95,12 +95,8 @@ export function applyRules(cmd: Command, env: NodeJS.ProcessEnv): void {
   for (const group of rulesOf.get(cmd)?.groups ?? []) {
     const given = group.members.filter((m) => cmd.getOptionValueSource(m.option.attributeName()) === 'cli');
     if (given.length > 1) {
-      throw new UsageError(
-        `option ${quoted(given[0]!.option)} cannot be used with option ${quoted(given[1]!.option)}`,
-        {
-          hint: 'see --help',
-        },
-      );
+      const [a, b] = given.map((m) => quoted(m.option));
+      throw new UsageError(`option ${a} cannot be used with option ${b}`, { hint: 'see --help' });
     }
     if (given.length === 1) continue;
     const fromEnv = group.members.filter((m) => setIn(env, m.variable));
@@ -115,13 +111,10 @@ export function applyRules(cmd: Command, env: NodeJS.ProcessEnv): void {
       continue;
     }
     if (group.required) {
+      const flags = group.members.map((m) => quoted(m.option)).join(' or ');
       const variables = group.members.flatMap((m) => (m.variable ? [m.variable] : []));
-      throw new UsageError(
-        `required option ${group.members.map((m) => quoted(m.option)).join(' or ')} not specified`,
-        {
-          hint: variables.length ? `or set ${variables.join(' or ')}; see --help` : 'see --help',
-        },
-      );
+      const hint = variables.length ? `or set ${variables.join(' or ')}; see --help` : 'see --help';
+      throw new UsageError(`required option ${flags} not specified`, { hint });
     }
   }
 }
