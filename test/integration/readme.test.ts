@@ -172,6 +172,7 @@ describe('the README', () => {
       // After run and then undo, the apps are back on today's images.
       const api = world.marathon.getApp('/ds/dev/shop/api') as { container: { docker: { image: string } } };
       expect(api.container.docker.image).toMatch(/shop\/api:1\.7\.0-develop$/);
-    });
+      // A dozen helper runs and the demo one after another: room for a busy machine.
+    }, 240_000);
   });
 });
