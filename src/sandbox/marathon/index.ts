@@ -1,6 +1,9 @@
 import { DcosAuth } from './dcos-auth';
+import { DEFAULT_MAX_VERSIONS } from './history';
 import { EmulatorServer, type RecordedRequest } from './server';
-import { MarathonState, type Scenario } from './state';
+import { MarathonState, type HistoryEntry, type Scenario } from './state';
+
+export type { HistoryEntry } from './state';
 
 /**
  * A Marathon (or a DC/OS cluster with Marathon) on loopback, behaving like the real API in everything
@@ -23,6 +26,8 @@ export interface MarathonEmulatorOptions {
   tokenLifetimeMs?: number;
   /** How long an emulated deployment takes until its new tasks are healthy (default 1500 ms). */
   deploymentMs?: number;
+  /** Versions kept per app, the oldest dropped first (Marathon's `--zk_max_versions`, default 50). */
+  maxVersions?: number;
   host?: string; // default 127.0.0.1, never anything but loopback
   port?: number; // default 0 (free port)
 }
@@ -36,6 +41,13 @@ export interface MarathonEmulator {
   marathonUrl: string;
   /** Seed an app directly, as if deployed long ago and healthy (no deployment). Assigns version/versionInfo. */
   addApp(app: Record<string, unknown>): void;
+  /**
+   * Seed an app with a history in the past, oldest first: each entry becomes a version at its `at`
+   * (a change of `instances` alone a scale, an unchanged definition a restart), the last one is the app
+   * now, healthy, with no deployment. Replaces an app of that id, its versions included. At most
+   * `maxVersions` are kept. Throws on an invalid definition, an `at` in the future or out of order.
+   */
+  seedHistory(appId: string, history: readonly HistoryEntry[]): void;
   /** The current stored definition + status of an app as GET /v2/apps/{id} would show it (undefined if absent). */
   getApp(id: string): Record<string, unknown> | undefined;
   listApps(): Array<Record<string, unknown>>;
@@ -80,6 +92,7 @@ export async function startMarathonEmulator(
   let server: EmulatorServer | undefined;
   const state = new MarathonState({
     deploymentMs: options.deploymentMs ?? 1500,
+    maxVersions: options.maxVersions ?? DEFAULT_MAX_VERSIONS,
     onEvent: (event) => server?.broadcast(event),
   });
   const auth =
@@ -109,6 +122,9 @@ export async function startMarathonEmulator(
     requests,
     addApp: (app) => {
       state.seed(app);
+    },
+    seedHistory: (appId, history) => {
+      state.seedHistory(appId, history);
     },
     getApp: (id) => state.appInfo(absolute(id), all),
     listApps: () => state.listApps({}, all),
