@@ -1,5 +1,6 @@
 import { DcosAuth } from './dcos-auth';
 import { DEFAULT_MAX_VERSIONS } from './history';
+import { PodStore } from './pods';
 import { EmulatorServer, type RecordedRequest } from './server';
 import { MarathonState, type HistoryEntry, type Scenario } from './state';
 
@@ -48,6 +49,11 @@ export interface MarathonEmulator {
    * `maxVersions` are kept. Throws on an invalid definition, an `at` in the future or out of order.
    */
   seedHistory(appId: string, history: readonly HistoryEntry[]): void;
+  /**
+   * Seed a pod (RAML pods.raml: `id`, `containers[].name`, `containers[].image.id`), running and stable,
+   * listed by `GET /v2/pods` and `/v2/pods/{id}::status`; never by `/v2/apps`. Pods are read-only here.
+   */
+  addPod(pod: Record<string, unknown>): void;
   /** The current stored definition + status of an app as GET /v2/apps/{id} would show it (undefined if absent). */
   getApp(id: string): Record<string, unknown> | undefined;
   listApps(): Array<Record<string, unknown>>;
@@ -95,6 +101,7 @@ export async function startMarathonEmulator(
     maxVersions: options.maxVersions ?? DEFAULT_MAX_VERSIONS,
     onEvent: (event) => server?.broadcast(event),
   });
+  const pods = new PodStore();
   const auth =
     mode === 'dcos'
       ? new DcosAuth({
@@ -109,6 +116,7 @@ export async function startMarathonEmulator(
     basic: options.basic,
     auth,
     state,
+    pods,
     requests,
     host,
     port: options.port ?? 0,
@@ -121,10 +129,19 @@ export async function startMarathonEmulator(
     marathonUrl: mode === 'dcos' ? `${url}/service/marathon` : url,
     requests,
     addApp: (app) => {
+      if (typeof app['id'] === 'string' && pods.has(app['id']))
+        throw new Error(`addApp: ${absolute(app['id'])} is a pod`);
       state.seed(app);
     },
     seedHistory: (appId, history) => {
+      if (pods.has(appId)) throw new Error(`seedHistory: ${absolute(appId)} is a pod`);
       state.seedHistory(appId, history);
+    },
+    addPod: (pod) => {
+      // Marathon keeps apps, pods and groups in one tree: an id is one of them.
+      if (typeof pod['id'] === 'string' && state.hasApp(pod['id']))
+        throw new Error(`addPod: ${absolute(pod['id'])} is an app`);
+      pods.add(pod);
     },
     getApp: (id) => state.appInfo(absolute(id), all),
     listApps: () => state.listApps({}, all),

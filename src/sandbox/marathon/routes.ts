@@ -1,4 +1,5 @@
 import { absoluteId } from './definition';
+import type { PodStore } from './pods';
 import type { ApiReply } from './replies';
 import type { MarathonState } from './state';
 import { isTimestamp, type Json } from './validate';
@@ -20,6 +21,7 @@ export interface ApiRequest {
 
 export interface RouteContext {
   state: MarathonState;
+  pods: PodStore;
   /** host:port, as `/v2/leader` and `/v2/info` name it. */
   leader: string;
 }
@@ -100,6 +102,7 @@ export function route(req: ApiRequest, ctx: RouteContext): Routed {
     if (method !== 'DELETE') return NOT_ALLOWED;
     return ctx.state.deleteDeployment(decodeURIComponent(deployment[1]!), flag(params, 'force', false));
   }
+  if (path === '/v2/pods' || path.startsWith('/v2/pods/')) return podRoute(req, ctx);
   if (path === '/v2/apps' || path === '/v2/apps/') return appsRoute(req, ctx);
   const appPath = /^\/v2\/apps(\/.+)$/.exec(path);
   if (!appPath) return NOT_FOUND;
@@ -202,4 +205,23 @@ function versionsRoute(state: MarathonState, id: string, version: string | undef
   const shown = new Date(Date.parse(version)).toISOString();
   if (!app) return { status: 404, body: { message: `App '${id}' does not exist in version ${shown}` } };
   return { status: 200, body: app };
+}
+
+/** PodsResource, read-only: `/v2/pods`, `/v2/pods/::status`, `/v2/pods/{id}`, `/v2/pods/{id}::status`. */
+function podRoute(req: ApiRequest, ctx: RouteContext): ApiReply {
+  const rest = decodeURIComponent(req.path.slice('/v2/pods'.length));
+  // HEAD /v2/pods: "Determine if this variant of Marathon supports pods".
+  if (req.method === 'HEAD' && (rest === '' || rest === '/')) return { status: 200 };
+  if (req.method !== 'GET') {
+    return {
+      status: 501,
+      body: { message: 'The Marathon emulator only lists pods (seed them with addPod)' },
+    };
+  }
+  if (rest === '' || rest === '/') return ctx.pods.list();
+  if (rest === '/::status') return ctx.pods.allStatus();
+  const status = /^(.+)::status$/.exec(rest);
+  if (status) return ctx.pods.statusOf(status[1]!);
+  if (rest.includes('::')) return NOT_FOUND;
+  return ctx.pods.find(rest);
 }

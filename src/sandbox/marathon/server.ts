@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DcosAuth, UNAUTHORIZED_HTML } from './dcos-auth';
 import type { EmulatorEvent } from './deployments';
+import type { PodStore } from './pods';
 import type { ApiReply } from './replies';
 import { route } from './routes';
 import type { MarathonState } from './state';
@@ -23,6 +24,7 @@ export interface ServerOptions {
   basic?: { user: string; password: string };
   auth?: DcosAuth;
   state: MarathonState;
+  pods: PodStore;
   requests: RecordedRequest[];
   host: string;
   port: number;
@@ -189,6 +191,7 @@ export class EmulatorServer {
       },
       {
         state: this.options.state,
+        pods: this.options.pods,
         leader: this.leader,
       },
     );
