@@ -29,6 +29,12 @@ export interface MarathonEmulatorOptions {
   deploymentMs?: number;
   /** Versions kept per app, the oldest dropped first (Marathon's `--zk_max_versions`, default 50). */
   maxVersions?: number;
+  /**
+   * Behave like Marathon 1.3, the last release without PATCH: `PATCH /v2/apps/{id}` answers 405 with
+   * no body (so a client's PUT fallback can be tested), `/v2/pods` does not exist (404) and `/v2/info`
+   * says 1.3.14. Everything else stays as in 1.11.
+   */
+  noPatch?: boolean;
   host?: string; // default 127.0.0.1, never anything but loopback
   port?: number; // default 0 (free port)
 }
@@ -117,6 +123,7 @@ export async function startMarathonEmulator(
     auth,
     state,
     pods,
+    noPatch: options.noPatch ?? false,
     requests,
     host,
     port: options.port ?? 0,

@@ -24,6 +24,8 @@ export interface RouteContext {
   pods: PodStore;
   /** host:port, as `/v2/leader` and `/v2/info` name it. */
   leader: string;
+  /** A Marathon before 1.4 (1.3.x): no PATCH, no pods. */
+  noPatch: boolean;
 }
 
 /** What the server must do besides sending an ApiReply. */
@@ -31,6 +33,14 @@ export type Routed = ApiReply | { kind: 'events' } | { kind: 'ping' };
 
 const NOT_ALLOWED: ApiReply = { status: 405, body: { message: 'HTTP 405 Method Not Allowed' } };
 const NOT_FOUND: ApiReply = { status: 404, body: { message: 'HTTP 404 Not Found' } };
+
+/**
+ * PATCH on Marathon 1.3 (releases/1.3 AppsResource has no @PATCH): Jersey 1.18's HttpMethodRule sets
+ * a bare 405 response with an `Allow` header (the resource's methods plus the HEAD and OPTIONS Jersey
+ * adds to every resource) and throws nothing, so Marathon's exception mapper never writes a JSON body.
+ * `Allow` is in a HashMap's order there; no client should rely on it.
+ */
+const NO_PATCH: ApiReply = { status: 405, headers: { Allow: 'HEAD,DELETE,GET,OPTIONS,PUT' } };
 
 /** The `embed` values, prefixes `apps.`, `app.`, `group.apps.` stripped (InfoEmbedResolver). */
 function embedsFrom(params: URLSearchParams, always: string[]): Set<string> {
@@ -73,7 +83,8 @@ function info(ctx: RouteContext): ApiReply {
     status: 200,
     body: {
       name: 'marathon',
-      version: '1.11.24',
+      // 1.3.14 is the last release without PATCH; 1.11.24 the last one with pods, PATCH and restart versions.
+      version: ctx.noPatch ? '1.3.14' : '1.11.24',
       buildref: 'emulated',
       elected: true,
       leader: ctx.leader,
@@ -168,8 +179,10 @@ function appRoute(req: ApiRequest, rest: string, ctx: RouteContext): ApiReply {
       if (!app) return { status: 404, body: { message: `App '${id}' does not exist` } };
       return { status: 200, body: { app } };
     }
-    case 'PUT':
-    case 'PATCH': {
+    case 'PATCH':
+      if (ctx.noPatch) return NO_PATCH;
+    // falls through: PATCH is PUT with partialUpdate=true that never creates (AppsResource.patch)
+    case 'PUT': {
       const parsed = parseBody(req);
       if (!parsed.ok) return parsed.reply;
       const patch = method === 'PATCH';
@@ -210,6 +223,9 @@ function versionsRoute(state: MarathonState, id: string, version: string | undef
 /** PodsResource, read-only: `/v2/pods`, `/v2/pods/::status`, `/v2/pods/{id}`, `/v2/pods/{id}::status`. */
 function podRoute(req: ApiRequest, ctx: RouteContext): ApiReply {
   const rest = decodeURIComponent(req.path.slice('/v2/pods'.length));
+  // Pods came with 1.4, like PATCH; Jersey 1 throws NotFoundException for a path no resource has,
+  // which 1.3's exception mapper answers this way (releases/1.3 MarathonExceptionMapper).
+  if (ctx.noPatch) return { status: 404, body: { message: `URI not found: ${req.path}` } };
   // HEAD /v2/pods: "Determine if this variant of Marathon supports pods".
   if (req.method === 'HEAD' && (rest === '' || rest === '/')) return { status: 200 };
   if (req.method !== 'GET') {

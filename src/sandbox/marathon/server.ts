@@ -25,6 +25,8 @@ export interface ServerOptions {
   auth?: DcosAuth;
   state: MarathonState;
   pods: PodStore;
+  /** Behave like Marathon 1.3: no PATCH, no pods (routes.ts). */
+  noPatch: boolean;
   requests: RecordedRequest[];
   host: string;
   port: number;
@@ -193,6 +195,7 @@ export class EmulatorServer {
         state: this.options.state,
         pods: this.options.pods,
         leader: this.leader,
+        noPatch: this.options.noPatch,
       },
     );
     if (!('kind' in routed)) return this.reply(res, routed);
