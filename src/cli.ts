@@ -6,6 +6,7 @@ import { declareGet } from './cli/get';
 import { examples } from './cli/options';
 import { applyRules, explainEnvDefaults } from './cli/rules';
 import { declareRun } from './cli/run';
+import { declareStatus } from './cli/status';
 import { declareTools } from './cli/tools';
 import { declareUndo } from './cli/undo';
 import { usageLine } from './cli/failure';
@@ -59,6 +60,7 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
   declareGet(program, act);
   declareRun(program, act);
   declareUndo(program, act);
+  declareStatus(program, act);
   declareTools(program, act);
   return program;
 }

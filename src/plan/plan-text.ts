@@ -42,8 +42,11 @@ function appNote(a: RollbackPlan['services'][number]['apps'][number]): string {
 /** The dry-run output. */
 export function formatPlanTable(plan: RollbackPlan): string {
   const changes = plan.services.reduce((n, s) => n + s.apps.filter((a) => a.action === 'deploy').length, 0);
+  const env = `${environmentLabel(plan.group)} (${plan.group})`;
   const header =
-    `Plan: ${environmentLabel(plan.group)} (${plan.group}) → ${plan.point ?? plan.date}, ${changes} app(s) to redeploy` +
+    (plan.undo
+      ? `Undo: ${env}, ${plan.point}: ${changes} app(s) to put back`
+      : `Plan: ${env} → ${plan.point ?? plan.date}, ${changes} app(s) to redeploy`) +
     (plan.approver ? `; approved by ${plan.approver}` : '');
   const services = table(['SERVICE', 'CHANGE', 'WHY'], plan.services.map(serviceRow))
     .split('\n')

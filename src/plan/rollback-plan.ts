@@ -79,6 +79,8 @@ export interface RollbackPlan {
   pinDigest: boolean;
   /** Who approved the rollback (ROLLBACK_APPROVER), for the audit trail. */
   approver?: string;
+  /** The plan of an undo: it puts back what a rollback changed. */
+  undo?: true;
   services: ServicePlan[];
 }
 
