@@ -99,9 +99,7 @@ function statusText(
     a.id,
     displayVersion(a.image),
     built(a.built),
-    a.newest
-      ? `${displayVersion(a.newest.tag)}${a.built?.digest === a.newest.digest ? ' (this one)' : ''}`
-      : '-',
+    a.newest ? `${a.newest.tag}${a.built?.digest === a.newest.digest ? ' (this one)' : ''}` : '-',
   ]);
   const sits = report.sitsOn.length
     ? `It sits exactly on ${report.sitsOn[0]}${report.sitsOn.length > 1 ? ` (and ${report.sitsOn.slice(1).join(', ')}: nothing changed in between)` : ''}: a rollback to that day changes nothing.`

@@ -22,6 +22,8 @@ export interface DayChoice {
   date: string;
   /** The services a rollback to that day would change, in catalog order. */
   changes: string[];
+  /** Services without an image on or before that day (the run refuses it unless --allow-missing). */
+  missing: string[];
 }
 
 export interface EnvironmentStatus {
@@ -64,12 +66,13 @@ export function environmentStatus(
     return {
       date,
       changes: plan.services.filter((s) => s.apps.some((a) => a.action === 'deploy')).map((s) => s.service),
+      missing: plan.services.filter((s) => s.choice === 'missing').map((s) => s.service),
     };
   });
   return {
     apps: rows,
     unknown: rows.filter((r) => !r.built).map((r) => r.id),
-    sitsOn: days.filter((d) => d.changes.length === 0).map((d) => d.date),
+    sitsOn: days.filter((d) => d.changes.length === 0 && d.missing.length === 0).map((d) => d.date),
     days,
   };
 }
@@ -81,7 +84,9 @@ export function environmentStatus(
  */
 export function choiceLines(days: readonly DayChoice[]): string[] {
   const label = (d: DayChoice) =>
-    `${d.date} · ${d.changes.length ? d.changes.join(', ') : 'changes nothing'}`;
-  const first = days.find((d) => d.changes.length > 0);
+    `${d.date} · ${d.changes.length ? d.changes.join(', ') : 'changes nothing'}${
+      d.missing.length ? ` (no image then: ${d.missing.join(', ')})` : ''
+    }`;
+  const first = days.find((d) => d.changes.length > 0 && d.missing.length === 0);
   return [...(first ? [first] : []), ...days.filter((d) => d !== first)].map(label);
 }
