@@ -165,3 +165,7 @@ export function dockerImageOf(app: MarathonApp): string | undefined {
 export function isPodList(v: unknown): v is MarathonPod[] {
   return Array.isArray(v) && v.every((p) => isObject(p) && typeof p.id === 'string');
 }
+
+export function isVersionList(v: unknown): v is { versions: string[] } {
+  return isObject(v) && Array.isArray(v.versions) && v.versions.every((x) => typeof x === 'string');
+}

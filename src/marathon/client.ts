@@ -1,21 +1,16 @@
-import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
-import { AuthError, BadAnswerError, InputError, RollbackFailedError, UnavailableError } from '../errors';
-import { createHttpClient, exceededAnswerLimit, type TlsOptions } from '../http/client';
-import { defaultRetryPolicy, requestWithRetry, type RetryPolicy } from '../http/retry';
+import type { AxiosResponse } from 'axios';
+import { BadAnswerError, InputError, RollbackFailedError } from '../errors';
 import { ChangeUncertainError } from '../targets/target';
-import { assertCaFile } from '../util/ca-file';
 import { quote } from '../util/quote';
-import { parseServiceUrl } from '../util/service-url';
-import { TLS_FIX, tlsFailureCode } from '../util/tls';
 import {
   APP_ID,
-  appProblem,
   assertAppId,
   isAppList,
   isAppWrapper,
   isDeploymentList,
   isPodList,
   isUnderGroup,
+  isVersionList,
   messageOf,
   normalizeGroup,
   type DeployResult,
@@ -23,49 +18,18 @@ import {
   type MarathonDeployment,
   type MarathonPod,
 } from './answers';
-import { describeNetworkError, marathonAuthFromEnv, type MarathonAuth, type MarathonTarget } from './auth';
+import type { MarathonAuth } from './auth';
+import { AppLockedError, AppNotFoundError, AppRecreatedError } from './errors';
+import { createTransport, type MarathonTransportOptions } from './transport';
+
+export { AppLockedError, AppNotFoundError, AppRecreatedError } from './errors';
+export { marathonBaseUrl, MAX_MARATHON_ANSWER_BYTES } from './transport';
 
 /**
- * The part of Marathon's REST API a rollback needs: list the apps (and pods) of a group, read one,
- * change its image, and read the running deployments. Every answer is checked at this boundary;
- * statuses become typed errors that say what to do.
+ * The part of Marathon's REST API a rollback needs: list the apps (and pods) of a group, read one
+ * and its stored versions, change its image or put back a whole definition, and read the running
+ * deployments. Every answer is checked at this boundary (transport.ts).
  */
-
-/** 409: a deployment that is not ours holds the app. */
-export class AppLockedError extends RollbackFailedError {
-  constructor(
-    readonly appId: string,
-    readonly deploymentIds: string[],
-  ) {
-    super(`app ${appId} is locked by deployment ${deploymentIds.join(', ') || '(id not given)'}`, {
-      hint: 'wait for it to finish, or pass --force to cancel it (Marathon force=true)',
-    });
-  }
-}
-
-/** 404 for an app: someone deleted it (or --group/--marathon point elsewhere). */
-export class AppNotFoundError extends InputError {
-  constructor(
-    readonly appId: string,
-    apiUrl: string,
-    flag: string,
-  ) {
-    super(`app ${appId} does not exist in Marathon at ${apiUrl}`, { hint: `check ${flag}` });
-  }
-}
-
-/**
- * A Marathon without PATCH took our PUT for an app that no longer existed and created it (201)
- * from the container alone: 1 cpu, 128 MB, one instance, no env, no health checks.
- */
-export class AppRecreatedError extends RollbackFailedError {
-  constructor(readonly appId: string) {
-    super(
-      `app ${appId} had been deleted; Marathon created it anew from the image alone (HTTP 201, default resources, no env or health checks)`,
-      { hint: `check ${appId} in Marathon and delete it unless someone wants it back` },
-    );
-  }
-}
 
 export interface MarathonClient {
   /** Where the Marathon API lives (for messages and the journal). */
@@ -82,164 +46,27 @@ export interface MarathonClient {
    */
   updateImage(app: MarathonApp, image: string, options?: { force?: boolean }): Promise<DeployResult>;
   deployments(signal?: AbortSignal): Promise<MarathonDeployment[]>;
+  /** The versions Marathon keeps of an app (at most --zk_max_versions, 50 by default), in no order. */
+  listVersions(id: string): Promise<string[]>;
+  /** The app's definition as it was at `version` (immutable once written). */
+  getVersion(id: string, version: string): Promise<MarathonApp>;
+  /**
+   * Put back a whole definition (--with-config): PUT with partialUpdate=false, so fields added
+   * since are removed too. Sent once, like every change.
+   */
+  replaceDefinition(
+    id: string,
+    definition: Record<string, unknown>,
+    options?: { force?: boolean },
+  ): Promise<DeployResult>;
 }
 
-export interface MarathonClientOptions {
-  target: MarathonTarget;
-  env: NodeJS.ProcessEnv;
-  cwd?: string;
-  tls?: TlsOptions;
-  timeoutMs?: number;
-  maxSockets?: number;
-  retry?: RetryPolicy;
-  /** For tests: an axios instance instead of a new one. */
-  http?: AxiosInstance;
-  /** Largest answer accepted (default MAX_MARATHON_ANSWER_BYTES). */
-  maxAnswerBytes?: number;
-}
-
-/**
- * An app list of thousands of apps with their deployments is a few MB; far more than this is not an
- * answer to what we asked (a misrouted download, a runaway proxy) and is refused before it fills memory.
- */
-export const MAX_MARATHON_ANSWER_BYTES = 64 * 1024 * 1024;
-
-const CREDENTIALS_HINT = {
-  marathon: 'put them in MARATHON_USER and MARATHON_PASSWORD',
-  dcos: 'put them in DCOS_USER and DCOS_PASSWORD (or DCOS_SERVICE_ACCOUNT_ID and its key, or DCOS_TOKEN)',
-};
-
-/** The base URL of --marathon or --dcos, checked: http(s), no credentials, no query. */
-export function marathonBaseUrl(kind: MarathonTarget['kind'], url: string): string {
-  return parseServiceUrl(url, {
-    name: `--${kind}`,
-    example: kind === 'dcos' ? 'https://dcos.example.com' : 'https://marathon.example.com',
-    credentialsHint: CREDENTIALS_HINT[kind],
-  });
-}
-
-/** Errors after which a request cannot have reached the server: repeating nothing, changing nothing. */
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+export type MarathonClientOptions = MarathonTransportOptions;
 
 export function createMarathonClient(options: MarathonClientOptions): MarathonClient {
-  // Also for a target read from a journal: a hand-edited URL must not carry credentials either.
-  const base = marathonBaseUrl(options.target.kind, options.target.url);
-  if (options.tls?.caFile) assertCaFile(options.tls.caFile);
-  const apiUrl = options.target.kind === 'dcos' ? `${base}/service/marathon` : base;
-  const http =
-    options.http ??
-    createHttpClient({
-      tls: options.tls,
-      timeoutMs: options.timeoutMs ?? 30_000,
-      maxSockets: options.maxSockets,
-    });
-  const retry = options.retry ?? defaultRetryPolicy;
-  const auth = marathonAuthFromEnv(options.target, options.env, { http, cwd: options.cwd, retry });
-  const flag = `--${options.target.kind}`;
-  const maxAnswerBytes = options.maxAnswerBytes ?? MAX_MARATHON_ANSWER_BYTES;
-  const pointAt = `check ${flag}: it must point at ${options.target.kind === 'dcos' ? 'the DC/OS cluster' : 'Marathon itself'}`;
+  const { apiUrl, auth, flag, pointAt, send, expectJson, expectApp, unexpected } = createTransport(options);
   /** Learned from the first 405: this Marathon has no PATCH (before 1.4), so changes go as PUT. */
   let patchMissing = false;
-
-  /**
-   * One request with auth; a 401 triggers one fresh login when that can help. A change (`change`)
-   * is sent once, and a failure that may have come after Marathon took it is ChangeUncertainError.
-   */
-  async function send<T>(
-    config: AxiosRequestConfig,
-    mode: { change?: boolean; signal?: AbortSignal } = {},
-  ): Promise<AxiosResponse<T>> {
-    let authorization: string | undefined;
-    const what = `${config.method ?? 'GET'} ${config.url}`;
-    const once = async () => {
-      authorization = await auth.header();
-      const request: AxiosRequestConfig = {
-        ...config,
-        ...(mode.signal ? { signal: mode.signal } : {}),
-        maxContentLength: maxAnswerBytes,
-        url: `${apiUrl}${config.url}`,
-        headers: {
-          Accept: 'application/json',
-          ...config.headers,
-          ...(authorization ? { Authorization: authorization } : {}),
-        },
-      };
-      try {
-        return mode.change
-          ? await http.request<T>({ ...request, validateStatus: () => true })
-          : await requestWithRetry<T>(http, request, retry);
-      } catch (err) {
-        const tls = tlsFailureCode(err);
-        if (tls)
-          throw new UnavailableError(`TLS check of Marathon at ${apiUrl} failed (${tls})`, { hint: TLS_FIX });
-        const limit = exceededAnswerLimit(err);
-        if (limit !== undefined)
-          throw new BadAnswerError(
-            `Marathon at ${apiUrl} answered ${what} with more than the limit of ${Math.round(limit / 1024 / 1024)} MiB`,
-            { hint: `check ${flag}: it must point at Marathon's API` },
-          );
-        const code = (err as { code?: string }).code ?? '';
-        if (mode.change && !NEVER_SENT.has(code))
-          throw new ChangeUncertainError(
-            `no answer from Marathon at ${apiUrl} to ${what} (${describeNetworkError(err)}); it may have been carried out`,
-          );
-        throw new UnavailableError(`cannot reach Marathon at ${apiUrl}: ${describeNetworkError(err)}`, {
-          hint: `check ${flag}`,
-        });
-      }
-    };
-    let response = await once();
-    if (response.status === 401 && (await auth.renew(authorization))) response = await once();
-    if (response.status === 401)
-      throw new AuthError(`Marathon at ${apiUrl} refused the credentials (${auth.description}): HTTP 401`, {
-        hint: auth.hint,
-      });
-    if (response.status === 403)
-      throw new AuthError(
-        `Marathon at ${apiUrl} does not allow ${auth.description} to ${what}: HTTP 403${messageOf(response.data)}`,
-        { hint: 'grant the account access to the group (dcos:service:marathon:marathon:services:<group>)' },
-      );
-    if (response.status >= 500) {
-      // A proxy's 502 or Marathon's own 500 may come after the change was stored.
-      if (mode.change)
-        throw new ChangeUncertainError(
-          `Marathon at ${apiUrl} answered ${what} with HTTP ${response.status}${messageOf(response.data)}; it may have been carried out`,
-        );
-      throw new UnavailableError(
-        `Marathon at ${apiUrl} answered HTTP ${response.status}${messageOf(response.data)}`,
-        { hint: 'try again when Marathon is healthy' },
-      );
-    }
-    return response;
-  }
-
-  function expectJson<T>(response: AxiosResponse<unknown>, check: (v: unknown) => v is T, what: string): T {
-    if (!check(response.data)) {
-      throw new BadAnswerError(
-        `Marathon at ${apiUrl} answered ${what} with something that is not Marathon's API (HTTP ${response.status}, ${String(response.headers['content-type'] ?? 'no content type')})`,
-        { hint: pointAt },
-      );
-    }
-    return response.data;
-  }
-
-  /** An app as the API documents it, or an error that says what is wrong with it. */
-  function expectApp(value: unknown, what: string): MarathonApp {
-    const problem = appProblem(value);
-    if (problem)
-      throw new BadAnswerError(
-        `Marathon at ${apiUrl} answered ${what} with ${problem}; nothing was changed`,
-        {
-          hint: `${pointAt}; if it does, the app's definition is broken in Marathon`,
-        },
-      );
-    return value as MarathonApp;
-  }
-
-  const unexpected = (response: AxiosResponse<unknown>, what: string) =>
-    new UnavailableError(
-      `Marathon at ${apiUrl} answered HTTP ${response.status} to ${what}${messageOf(response.data)}`,
-    );
 
   async function sendChange(app: MarathonApp, body: unknown, force: boolean) {
     const url = `/v2/apps${app.id}${force ? '?force=true' : ''}`;
@@ -312,30 +139,21 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       // only the image changed; `version`/`versionInfo` would turn the request into a 422.
       const body = { container: { ...container, docker: { ...container.docker, image } } };
       const { response, method } = await sendChange(app, body, updateOptions.force ?? false);
-      if (response.status === 409) {
-        const data = response.data as { deployments?: Array<{ id?: unknown }> } | undefined;
-        const ids = (Array.isArray(data?.deployments) ? data.deployments : [])
-          .map((d) => d?.id)
-          .filter((d): d is string => typeof d === 'string');
-        throw new AppLockedError(app.id, ids);
-      }
-      if (response.status === 422 || response.status === 400)
-        throw new RollbackFailedError(
-          `Marathon rejected the new definition of ${app.id} (HTTP ${response.status})${messageOf(response.data)}`,
-        );
-      // PATCH never creates: a 404 means someone deleted the app.
-      if (response.status === 404) throw new AppNotFoundError(app.id, apiUrl, flag);
-      if (response.status === 201 && method === 'PUT') throw new AppRecreatedError(app.id);
-      if (response.status !== 200 && response.status !== 201)
-        throw unexpected(response, `the update of ${app.id}`);
-      const data = (response.data ?? {}) as { deploymentId?: unknown; version?: unknown };
-      const deploymentId =
-        typeof data.deploymentId === 'string'
-          ? data.deploymentId
-          : String(response.headers['marathon-deployment-id'] ?? '');
-      if (!deploymentId)
-        throw new ChangeUncertainError(`Marathon accepted the update of ${app.id} but named no deployment`);
-      return { deploymentId, ...(typeof data.version === 'string' ? { version: data.version } : {}) };
+      return changeResult(app.id, response, method);
+    },
+
+    async replaceDefinition(id, definition, replaceOptions = {}) {
+      assertAppId(id);
+      const response = await send<unknown>(
+        {
+          method: 'PUT',
+          url: `/v2/apps${id}?partialUpdate=false${replaceOptions.force ? '&force=true' : ''}`,
+          data: definition,
+          headers: { 'Content-Type': 'application/json' },
+        },
+        { change: true },
+      );
+      return changeResult(id, response, 'PUT');
     },
 
     async deployments(signal) {
@@ -343,5 +161,61 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       if (response.status !== 200) throw unexpected(response, 'the deployment list');
       return expectJson(response, isDeploymentList, 'the deployment list');
     },
+
+    async listVersions(id) {
+      assertAppId(id);
+      const response = await send<unknown>({ method: 'GET', url: `/v2/apps${id}/versions` });
+      if (response.status === 404) throw new AppNotFoundError(id, apiUrl, flag);
+      if (response.status !== 200) throw unexpected(response, `the versions of ${id}`);
+      return expectJson(response, isVersionList, `the versions of ${id}`).versions;
+    },
+
+    async getVersion(id, version) {
+      assertAppId(id);
+      const response = await send<unknown>({
+        method: 'GET',
+        url: `/v2/apps${id}/versions/${encodeURIComponent(version)}`,
+      });
+      if (response.status === 404) throw new AppNotFoundError(id, apiUrl, flag);
+      if (response.status !== 200) throw unexpected(response, `version ${version} of ${id}`);
+      // A version is the bare App, not wrapped like GET /v2/apps/{id}.
+      const app = expectApp(response.data, `version ${version} of ${id}`);
+      if (app.id !== id)
+        throw new BadAnswerError(
+          `Marathon at ${apiUrl} answered version ${version} of ${id} with app ${quote(app.id)}`,
+          {
+            hint: pointAt,
+          },
+        );
+      return app;
+    },
   };
+
+  function changeResult(id: string, response: AxiosResponse<unknown>, method: string): DeployResult {
+    const app = { id };
+    if (response.status === 409) {
+      const data = response.data as { deployments?: Array<{ id?: unknown }> } | undefined;
+      const ids = (Array.isArray(data?.deployments) ? data.deployments : [])
+        .map((d) => d?.id)
+        .filter((d): d is string => typeof d === 'string');
+      throw new AppLockedError(app.id, ids);
+    }
+    if (response.status === 422 || response.status === 400)
+      throw new RollbackFailedError(
+        `Marathon rejected the new definition of ${app.id} (HTTP ${response.status})${messageOf(response.data)}`,
+      );
+    // PATCH never creates: a 404 means someone deleted the app.
+    if (response.status === 404) throw new AppNotFoundError(app.id, apiUrl, flag);
+    if (response.status === 201 && method === 'PUT') throw new AppRecreatedError(app.id);
+    if (response.status !== 200 && response.status !== 201)
+      throw unexpected(response, `the update of ${app.id}`);
+    const data = (response.data ?? {}) as { deploymentId?: unknown; version?: unknown };
+    const deploymentId =
+      typeof data.deploymentId === 'string'
+        ? data.deploymentId
+        : String(response.headers['marathon-deployment-id'] ?? '');
+    if (!deploymentId)
+      throw new ChangeUncertainError(`Marathon accepted the update of ${app.id} but named no deployment`);
+    return { deploymentId, ...(typeof data.version === 'string' ? { version: data.version } : {}) };
+  }
 }
