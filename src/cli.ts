@@ -5,6 +5,7 @@ import type { Act } from './cli/act';
 import { declareGet } from './cli/get';
 import { examples } from './cli/options';
 import { applyRules, explainEnvDefaults } from './cli/rules';
+import { declareHistory } from './cli/history';
 import { declareRun } from './cli/run';
 import { declareStatus } from './cli/status';
 import { declareTools } from './cli/tools';
@@ -61,6 +62,7 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
   declareRun(program, act);
   declareUndo(program, act);
   declareStatus(program, act);
+  declareHistory(program, act);
   declareTools(program, act);
   return program;
 }

@@ -61,6 +61,19 @@ export function declareRun(program: Command, act: Act): Command {
       '--cross-environment',
       'accept apps that run a tag of another environment, or of none (a hand-deployed hotfix); marked in the plan',
     )
+    .addOption(
+      new Option(
+        '--source <source>',
+        "where the point comes from: the registry's build dates (rollback.json), or Marathon's own history of what ran",
+      )
+        .choices(['registry', 'marathon'])
+        .default('registry'),
+    )
+    .option(
+      '--with-config',
+      'with --source marathon: put back the whole app definition of that instant (env, labels, resources, health checks...), not only the image',
+    )
+    .option('--with-scale', "with --with-config: also the instance count of that instant (default: today's)")
     .option(
       '--save-plan <file>',
       'with --dry-run: also write the plan (JSON) to this file, for --expect-plan',
@@ -84,6 +97,7 @@ export function declareRun(program: Command, act: Act): Command {
     'DCOS_USER=oncall DCOS_PASSWORD=... rollback run --date 2026-11-27 --dcos https://dcos.example.com --group /ds/dev',
     'MARATHON_USER=deployer MARATHON_PASSWORD=... rollback run --date 2026-11-27 --marathon https://marathon.example.com --group /ds/stage --on-failure keep --json',
     'ROLLBACK_DCOS=https://dcos.example.com ROLLBACK_GROUP=/ds/dev rollback run --date 2026-11-27 --dry-run',
+    'rollback run --at 2026-12-01T14:32:08Z --source marathon --with-config --dcos https://dcos.example.com --group /ds/dev --dry-run',
   ]);
   return act(run, async (options, ctx) => {
     const { run: execute } = await import('../commands/run');

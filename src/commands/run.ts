@@ -20,6 +20,7 @@ import { applyPlan, type ChangingApp } from '../run/apply';
 import { connect, discoverEnvironment, type Environment } from '../run/environment';
 import { lockFolder } from '../run/folder-lock';
 import { registryCheckers } from '../run/registry-check';
+import { planHistoryRun, resolveHistoryPoint } from '../run/history-point';
 import { resolveRegistryPoint } from '../run/registry-point';
 import { failureSentence, readBack, resultOf } from '../run/result';
 import { runSettings, type RunOptions, type RunSettings } from '../run/settings';
@@ -40,7 +41,11 @@ export { SUMMARY_FILE, marathonTargetOf } from '../run/settings';
 export async function run(raw: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const settings = runSettings(raw as unknown as RunOptions, ctx);
   const logger = createLogger({ quiet: settings.quiet, stream: ctx.stderr });
-  const { catalog, point } = await resolveRegistryPoint(settings, logger, new Date());
+  const now = new Date();
+  const { catalog, point } =
+    settings.source === 'marathon'
+      ? await resolveHistoryPoint(settings, logger, now)
+      : await resolveRegistryPoint(settings, logger, now);
   // A dry run writes nothing (but --save-plan), so it needs no lock on the folder.
   const lock = settings.dryRun
     ? undefined
@@ -49,26 +54,29 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
         `rollback run ${settings.when.kind === 'day' ? settings.when.date : settings.when.at} --group ${settings.group}`,
       );
   try {
-    const target = connect(settings, ctx, logger, [catalog.registry]);
+    const target = connect(settings, ctx, logger, catalog ? [catalog.registry] : []);
     const environment = await discoverEnvironment(
       target,
       settings,
       point.kind === 'day' ? point.date : point.at,
       logger,
     );
-    const plan = guardEnvironment(
-      planRollback(catalog, point, environment.apps, {
-        group: settings.group,
-        allowMissing: settings.allowMissing,
-        pinDigest: settings.pinDigest,
-        ...(settings.approver ? { approver: settings.approver } : {}),
-      }),
-      {
-        ...describedFilter(catalog.environment, catalog.tagPattern),
-        environment: catalog.environment,
-        allow: settings.crossEnvironment,
-      },
-    );
+    const plan =
+      point.kind === 'instant' && settings.source === 'marathon'
+        ? await planHistoryRun(target, environment, settings, point, catalog, ctx.env, logger)
+        : guardEnvironment(
+            planRollback(catalog!, point, environment.apps, {
+              group: settings.group,
+              allowMissing: settings.allowMissing,
+              pinDigest: settings.pinDigest,
+              ...(settings.approver ? { approver: settings.approver } : {}),
+            }),
+            {
+              ...describedFilter(catalog!.environment, catalog!.tagPattern),
+              environment: catalog!.environment,
+              allow: settings.crossEnvironment,
+            },
+          );
     // After the plan: when it fails for want of an app, its message already names these.
     for (const warning of [
       appsWithoutImageWarning(environment.apps, settings.group),
@@ -93,14 +101,14 @@ async function afterPlan(
   settings: RunSettings,
   ctx: CommandContext,
   logger: Logger,
-  catalog: Catalog,
+  catalog: Catalog | undefined,
 ): Promise<number> {
-  const registry = catalog.registry;
+  const registry = catalog?.registry;
   const toDeploy: ChangingApp[] = plan.services.flatMap((s) =>
     s.apps.filter((a) => a.action === 'deploy').map((a) => ({ ...a, service: s })),
   );
   // Preflight: nothing is written until all of it passes.
-  if (toDeploy.length > 0) logger.info(`checking the target images in ${registry}`);
+  if (toDeploy.length > 0) logger.info(`checking the target images${registry ? ` in ${registry}` : ''}`);
   for (const warning of await checkTargetImages(plan, registryCheckers(registry, ctx.env, settings.tls)))
     logger.warn(warning);
   const locked = await lockedApps(toDeploy, environment, target);
@@ -135,13 +143,17 @@ async function afterPlan(
     versions: new Map(environment.workloads.map((w) => [w.id, w.changeVersion])),
     journalFile: settings.files.journal,
     journalFields: {
-      catalog: {
-        file: settings.files.catalog,
-        generatedAt: catalog.generatedAt,
-        registry,
-        environment: plan.environment,
-        timeZone: plan.timeZone,
-      },
+      ...(catalog
+        ? {
+            catalog: {
+              file: settings.files.catalog,
+              generatedAt: catalog.generatedAt,
+              registry: catalog.registry,
+              environment: catalog.environment,
+              timeZone: catalog.timeZone,
+            },
+          }
+        : {}),
       date: plan.date,
       point: plan.point,
       group: plan.group,
@@ -151,6 +163,7 @@ async function afterPlan(
     },
     target,
     onFailure: settings.onFailure,
+    withScale: settings.withScale,
     concurrency: settings.concurrency,
     force: settings.force,
     ...(slack ? { slack } : {}),

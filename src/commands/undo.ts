@@ -110,7 +110,15 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
       s.apps.filter((a) => a.action === 'deploy').map((a) => ({ ...a, service: s.service })),
     );
     const outcomes = await rollOut(
-      changing.map((a) => ({ appId: a.id, label: `${a.service} ${a.id}`, from: a.from, to: a.to })),
+      changing.map((a) => ({
+        appId: a.id,
+        label: `${a.service} ${a.id}`,
+        from: a.from,
+        to: a.to,
+        ...(a.config
+          ? { definition: { version: a.config.version, withScale: a.config.fields.includes('instances') } }
+          : {}),
+      })),
       {
         target,
         journal,

@@ -8,6 +8,8 @@ import type { JournalStep } from './format';
  */
 
 export interface OwnChange {
+  /** deploy (the rollback's change), revert or undo (putting it back). */
+  action: JournalStep['action'];
   image: string;
   /** The configuration version our change produced; undefined when its answer never came back. */
   version?: string;
@@ -20,7 +22,7 @@ export function ownChanges(steps: readonly JournalStep[]): OwnChange[] {
   const changes: OwnChange[] = [];
   for (const step of steps) {
     const last = changes[changes.length - 1];
-    if (step.outcome === 'requested') changes.push({ image: step.image, at: step.at });
+    if (step.outcome === 'requested') changes.push({ action: step.action, image: step.image, at: step.at });
     // Marathon's answer to our request names our version; a version read at the end of the watch
     // only stands in when that answer was lost (it could be a colleague's later change).
     else if (step.outcome === 'started' && last?.image === step.image && step.version)
@@ -53,15 +55,20 @@ export interface Running {
  * request was lost, our image with a version stamped after we asked.
  */
 export function stillOurs(app: Running, steps: readonly JournalStep[]): boolean {
+  return ourChangeRunning(app, steps) !== undefined;
+}
+
+/** Which of our changes the app runs exactly now (see stillOurs), if one. */
+export function ourChangeRunning(app: Running, steps: readonly JournalStep[]): OwnChange | undefined {
   const changes = ownChanges(steps);
-  if (
-    changes.some((c) => c.version !== undefined && c.version === app.changeVersion && c.image === app.image)
-  )
-    return true;
+  const exact = changes.find(
+    (c) => c.version !== undefined && c.version === app.changeVersion && c.image === app.image,
+  );
+  if (exact) return exact;
   const last = changes.at(-1);
-  if (!last || last.version !== undefined || app.image !== last.image) return false;
+  if (!last || last.version !== undefined || app.image !== last.image) return undefined;
   const stamped = app.changeVersion === undefined ? NaN : Date.parse(app.changeVersion);
-  return !Number.isNaN(stamped) && stamped >= Date.parse(last.at) - CLOCK_SKEW_MS;
+  return !Number.isNaN(stamped) && stamped >= Date.parse(last.at) - CLOCK_SKEW_MS ? last : undefined;
 }
 
 /** Whether a change in flight on the app is one the journal started (its id, or our version). */

@@ -5,6 +5,9 @@ import {
   type TargetRecord,
   type Workload,
 } from '../targets/target';
+import { createVersionCache, noVersionCache } from '../history/cache';
+import { readHistories } from '../history/read';
+import { keyedHash, summarize } from '../history/summary';
 import type { Logger } from '../util/log';
 import { configVersionOf, dockerImageOf, type MarathonApp } from './answers';
 import type { MarathonTarget } from './auth';
@@ -85,6 +88,47 @@ export function createMarathonTarget(options: MarathonTargetOptions): Target {
       }
     },
 
+    async changeDefinition(workload, to, { force }) {
+      const current = workload.raw as MarathonApp;
+      let stored: MarathonApp;
+      try {
+        stored = await client.getVersion(workload.id, to.version);
+      } catch (err) {
+        if (err instanceof AppNotFoundError)
+          throw new WorkloadGoneError(workload.id, where, `version ${to.version} of app ${workload.id}`);
+        throw err;
+      }
+      const definition = definitionToSend(stored, to.withScale ? undefined : current.instances);
+      try {
+        const result = await client.replaceDefinition(workload.id, definition, { force });
+        return { changeId: result.deploymentId, ...(result.version ? { version: result.version } : {}) };
+      } catch (err) {
+        if (err instanceof AppLockedError)
+          throw new WorkloadLockedError(err.appId, err.deploymentIds, `app ${err.appId}`);
+        throw err;
+      }
+    },
+
+    async history(workloads, cacheDir) {
+      const cache = cacheDir
+        ? createVersionCache(cacheDir, client.apiUrl, (err) =>
+            options.logger.warn(
+              `cannot write the cache in ${cacheDir} (${err.message}); going on without it`,
+            ),
+          )
+        : noVersionCache;
+      const { histories } = await readHistories(
+        client,
+        workloads.map((w) => w.id),
+        { cache, concurrency: 8 },
+      );
+      const hash = keyedHash(await cache.key());
+      return {
+        histories: new Map(histories.map((h) => [h.appId, h])),
+        current: new Map(workloads.map((w) => [w.id, summarize(w.raw as MarathonApp, hash)])),
+      };
+    },
+
     async changesOfVersion(workload, version) {
       const list = await client.deployments();
       return list
@@ -102,4 +146,32 @@ export function createMarathonTarget(options: MarathonTargetOptions): Target {
       });
     },
   };
+}
+
+/** Fields of a stored version that describe its state, or would turn a PUT into a rollback (422). */
+const NOT_SENT = [
+  'version',
+  'versionInfo',
+  'tasks',
+  'tasksStaged',
+  'tasksRunning',
+  'tasksHealthy',
+  'tasksUnhealthy',
+  'deployments',
+  'readinessCheckResults',
+  'lastTaskFailure',
+  'taskStats',
+  'tasksStats',
+  'counts',
+];
+
+/** A stored version as a definition to PUT back: its fields, today's instances unless --with-scale. */
+export function definitionToSend(
+  stored: MarathonApp,
+  instances: number | undefined,
+): Record<string, unknown> {
+  const definition: Record<string, unknown> = { ...stored };
+  for (const field of NOT_SENT) delete definition[field];
+  if (instances !== undefined) definition.instances = instances;
+  return definition;
 }

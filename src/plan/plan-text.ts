@@ -16,7 +16,9 @@ function serviceRow(s: ServicePlan): string[] {
     const marks = [
       ...(deploy.some((a) => a.crossEnvironment) ? ['other environment (--cross-environment)'] : []),
       ...(deploy.some((a) => a.lockedBy) ? ['LOCKED by a running deployment'] : []),
-      ...(deploy.some((a) => a.config) ? ['with configuration'] : []),
+      ...(deploy.some((a) => a.config)
+        ? [`config: ${[...new Set(deploy.flatMap((a) => a.config?.fields ?? []))].join(', ')}`]
+        : []),
     ];
     const reasons = [...new Set(deploy.map((a) => a.reason ?? s.reason))].join('; ');
     return [
@@ -27,7 +29,11 @@ function serviceRow(s: ServicePlan): string[] {
   }
   const now = versions(s.apps.map((a) => a.from));
   if (s.apps.every((a) => a.action === 'stays')) return [s.service, `stays on ${now}`, s.reason];
-  return [s.service, `stays on ${now}`, `already on its ${s.reason}`];
+  return [
+    s.service,
+    `stays on ${now}`,
+    s.choice === 'history' ? 'already on what ran then' : `already on its ${s.reason}`,
+  ];
 }
 
 function appNote(a: RollbackPlan['services'][number]['apps'][number]): string {

@@ -20,9 +20,10 @@ export interface TargetCheck {
   /** The registry host the apps pull from, as their images name it (undefined: Docker Hub). */
   host?: string;
   repository: string;
+  /** The tag, or the digest of an image deployed by digest alone. */
   tag: string;
-  /** The digest the catalog recorded for the tag. */
-  digest: string;
+  /** The digest the catalog (or the image reference itself) names; none for a history target by tag. */
+  digest?: string;
 }
 
 /**
@@ -32,16 +33,20 @@ export interface TargetCheck {
 export function targetsToCheck(plan: RollbackPlan): TargetCheck[] {
   const checks = new Map<string, TargetCheck>();
   for (const s of plan.services) {
-    if (!s.target) continue;
     for (const a of s.apps.filter((app) => app.action === 'deploy')) {
-      const host = parseImageReference(a.to)?.domain;
-      const key = `${host ?? ''} ${s.repository}`;
+      const ref = parseImageReference(a.to);
+      if (!ref) continue;
+      // A catalog target is the service's; a target from history is each app's own image.
+      const tag = s.target?.tag ?? ref.tag ?? ref.digest;
+      const digest = s.target?.digest ?? ref.digest;
+      if (!tag) continue;
+      const key = `${ref.domain ?? ''} ${s.repository} ${tag}`;
       if (!checks.has(key))
         checks.set(key, {
-          ...(host ? { host } : {}),
+          ...(ref.domain ? { host: ref.domain } : {}),
           repository: s.repository,
-          tag: s.target.tag,
-          digest: s.target.digest,
+          tag,
+          ...(digest ? { digest } : {}),
         });
     }
   }
@@ -70,12 +75,12 @@ export async function checkTargetImages(
         const registry = checker.name ? `the registry ${checker.name}` : 'the registry';
         if (digest === undefined) {
           problems.push(`${t.repository}:${t.tag} is no longer in ${registry}`);
-        } else if (digest !== t.digest) {
+        } else if (t.digest !== undefined && digest !== t.digest) {
           if (!plan.pinDigest) {
             problems.push(
               `${t.repository}:${t.tag} in ${registry} is not the image rollback.json recorded (re-pushed since? now ${digest})`,
             );
-          } else if ((await checker.exists(t.repository, t.digest)) === undefined) {
+          } else if ((await checker.exists(t.repository, t.digest!)) === undefined) {
             problems.push(
               `${t.repository}@${t.digest} (the image of ${t.tag} on that day) is no longer in ${registry}`,
             );

@@ -1,5 +1,6 @@
 import type { Choice, RollbackPlan } from './rollback-plan';
 import { displayVersion } from '../marathon/image';
+import { formatInstant } from './point';
 
 /**
  * What a rollback tells people, as plain functions of its plan and result: the dry-run table, the
@@ -34,6 +35,8 @@ export interface AppResult {
   id: string;
   from: string;
   to: string;
+  /** --with-config: the fields of the definition put back (names only). */
+  config?: string[];
   status: AppStatus;
   /** The image the app is on (or being deployed to) as far as we know at the end. */
   now: string;
@@ -151,17 +154,19 @@ function servicePhrase(s: ServiceResult, date: string): string {
  */
 export function summaryLine(result: RollbackResult): string {
   const env = environmentLabel(result.group);
+  // An instant reads as one: 2026-12-01 14:32:08 UTC, not its ISO form.
+  const date = result.date.includes('T') ? formatInstant(result.date, 'UTC') : result.date;
   const failed = result.interrupted ? `INTERRUPTED (${result.interrupted})` : 'FAILED';
   const head =
     result.command === 'undo'
-      ? `${env}: undo of the rollback to ${result.date}${result.outcome === 'succeeded' ? '' : ' FAILED'}`
+      ? `${env}: undo of the rollback to ${date}${result.outcome === 'succeeded' ? '' : ' FAILED'}`
       : result.outcome === 'succeeded' || result.outcome === 'dry-run'
-        ? `${env} → ${result.date}`
+        ? `${env} → ${date}`
         : result.outcome === 'reverted'
-          ? `${env} → ${result.date} ${failed}, reverted`
-          : `${env} → ${result.date} ${failed}${result.onFailure === 'keep' ? ', kept as is' : ''}`;
+          ? `${env} → ${date} ${failed}, reverted`
+          : `${env} → ${date} ${failed}${result.onFailure === 'keep' ? ', kept as is' : ''}`;
   const by = result.approver ? ` (approved by ${result.approver})` : '';
-  return `${head}${by}: ${result.services.map((s) => servicePhrase(s, result.date)).join(', ')}`;
+  return `${head}${by}: ${result.services.map((s) => servicePhrase(s, date)).join(', ')}`;
 }
 
 export interface StartMessage {
@@ -219,6 +224,7 @@ export function resultJson(result: RollbackResult): string {
             to: a.to,
             now: a.now,
             status: a.status,
+            ...(a.config ? { config: a.config } : {}),
             ...(a.message ? { message: a.message } : {}),
           })),
         })),

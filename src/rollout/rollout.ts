@@ -26,6 +26,8 @@ export interface RolloutItem {
   /** The image the app is expected to run before this step. */
   from: string;
   to: string;
+  /** --with-config: put back the whole definition of this stored version (it names `to`). */
+  definition?: { version: string; withScale: boolean };
 }
 
 export interface RolloutOutcome {
@@ -153,7 +155,8 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
   const current = workload.image;
   const putsBack = options.action !== 'deploy';
 
-  if (current === item.to) {
+  // With a definition to put back, the same image is not the same app: its configuration differs.
+  if (current === item.to && !item.definition) {
     const ours = await ownChangesInFlight(workload, steps(), target);
     if (ours.length > 0) {
       // Our own change from a run that was stopped (or this one, resumed): finish watching it.
@@ -204,7 +207,7 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
   }
   let receipt;
   try {
-    receipt = await target.changeImage(workload, item.to, { force: options.force });
+    receipt = await change(target, workload, item, options.force);
   } catch (err) {
     if (err instanceof WorkloadGoneError)
       return fail(`${err.message}: deleted since the plan, not recreated`, false, { gone: true });
@@ -218,7 +221,7 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
     if (err.changeIds.length === 0 || !err.changeIds.every((id) => ours.includes(id)))
       return fail(`${err.message} (${err.hint})`, false);
     try {
-      receipt = await target.changeImage(workload, item.to, { force: true });
+      receipt = await change(target, workload, item, true);
     } catch (again) {
       if (again instanceof ChangeUncertainError)
         return afterUncertainChange(again, item, options, fail, watchToEnd);
@@ -233,6 +236,12 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
     ...(receipt.version ? { version: receipt.version } : {}),
   });
   return watchToEnd(receipt.changeId, true);
+}
+
+function change(target: Target, workload: Workload, item: RolloutItem, force: boolean) {
+  return item.definition
+    ? target.changeDefinition(workload, item.definition, { force })
+    : target.changeImage(workload, item.to, { force });
 }
 
 /** The changes in flight on the workload that this journal's steps started. */

@@ -30,6 +30,8 @@ export interface ApplyInput {
   journalFields: Omit<JournalData, 'format' | 'version' | 'createdAt' | 'updatedAt' | 'apps' | 'status'>;
   target: Target;
   onFailure: 'revert' | 'keep';
+  /** --with-scale: a definition put back brings its instance count too. */
+  withScale: boolean;
   concurrency: number | undefined;
   force: boolean;
   slack?: Notifier;
@@ -83,8 +85,15 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
   // Every service at once by default: each second of a half-rolled-back environment is the
   // incompatible mix this tool exists to prevent.
   const concurrency = input.concurrency ?? Math.max(1, toDeploy.length);
+  const withScale = input.withScale;
   const deployed = await rollOut(
-    toDeploy.map((a) => ({ appId: a.id, label: labelOf(a), from: a.from, to: a.to })),
+    toDeploy.map((a) => ({
+      appId: a.id,
+      label: labelOf(a),
+      from: a.from,
+      to: a.to,
+      ...(a.config ? { definition: { version: a.config.version, withScale } } : {}),
+    })),
     {
       target,
       journal,
@@ -108,7 +117,17 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
     });
     logger.warn(`putting ${attempted.length} app(s) back on their previous images`);
     const reverted = await rollOut(
-      attempted.map((a) => ({ appId: a.id, label: labelOf(a), from: a.to, to: a.from })),
+      attempted.map((a) => {
+        const before = journal.app(a.id).fromVersion;
+        // A definition put back is reverted to the definition from before, by its stored version.
+        return {
+          appId: a.id,
+          label: labelOf(a),
+          from: a.to,
+          to: a.from,
+          ...(a.config && before ? { definition: { version: before, withScale } } : {}),
+        };
+      }),
       {
         target,
         journal,

@@ -59,21 +59,21 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** One checker per registry host, the catalog's own with credentials. */
 export function registryCheckers(
-  catalogRegistry: string,
+  catalogRegistry: string | undefined,
   env: NodeJS.ProcessEnv,
   tls: TlsOptions,
 ): (host: string | undefined) => ImageChecker {
-  const own = checkerFor(catalogRegistry, env, tls);
-  const ownHost = registryHostName(new URL(catalogRegistry).host);
+  const own = catalogRegistry ? checkerFor(catalogRegistry, env, tls) : undefined;
+  const ownHost = catalogRegistry ? registryHostName(new URL(catalogRegistry).host) : undefined;
   const others = new Map<string, ImageChecker>();
   return (host) => {
-    if (registryHostName(host) === ownHost) return own;
+    if (own && registryHostName(host) === ownHost) return own;
     const key = host ?? 'docker.io';
     let checker = others.get(key);
     if (!checker) {
       if (host === undefined || registryHostName(host) === 'docker.io')
         throw new UnavailableError(
-          'an app pulls its image from Docker Hub, not from the registry rollback.json was read from; its target image cannot be checked',
+          'an app pulls its image from Docker Hub, not from a registry rollback.json was read from; its target image cannot be checked',
           { hint: 'read the catalog from the registry the apps pull from (`rollback get --registry ...`)' },
         );
       // Plain http only where Docker itself allows it without configuration: loopback.

@@ -98,7 +98,7 @@ export function resultOf(
     onFailure,
     services: plan.services.map((s) => {
       const apps = s.apps.map((a) => {
-        const r = appResult(a, outcomes.get(a.id));
+        const r = { ...appResult(a, outcomes.get(a.id)), ...(a.config ? { config: a.config.fields } : {}) };
         if (!now) return r;
         // Read back: an app deleted meanwhile shows as such, whatever the journal last saw.
         return now.has(a.id)

@@ -34,6 +34,8 @@ export interface RunOptions {
   allowMissing?: boolean;
   pinDigest?: boolean;
   crossEnvironment?: boolean;
+  withConfig?: boolean;
+  withScale?: boolean;
   savePlan?: string;
   expectPlan?: string;
   json?: boolean;
@@ -59,6 +61,10 @@ export interface RunSettings {
   allowMissing: boolean;
   pinDigest: boolean;
   crossEnvironment: boolean;
+  /** Where the point comes from: the registry's catalog, or Marathon's own history. */
+  source: 'registry' | 'marathon';
+  withConfig: boolean;
+  withScale: boolean;
   savePlan?: string;
   expectPlan?: string;
   tls: TlsOptions;
@@ -99,8 +105,13 @@ export function runSettings(options: RunOptions, ctx: CommandContext): RunSettin
       ? { kind: 'day' as const, date: parseCalendarDay(options.date) }
       : { kind: 'instant' as const, at: parseInstant(options.at!) };
   const source = options.source ?? 'registry';
-  if (source !== 'registry')
-    throw new UsageError(`--source ${quote(source)}: this rollback knows --source registry`);
+  if (source !== 'registry' && source !== 'marathon')
+    throw new UsageError(`--source ${quote(source)}: expected registry or marathon`);
+  if ((options.withConfig || options.withScale) && source !== 'marathon')
+    throw new UsageError(
+      '--with-config and --with-scale need --source marathon (the registry has images, not definitions)',
+    );
+  if (options.withScale && !options.withConfig) throw new UsageError('--with-scale goes with --with-config');
   const group = normalizeGroup(options.group);
   const target = marathonTargetOf(options);
   const onFailure = options.onFailure ?? 'revert';
@@ -131,6 +142,9 @@ export function runSettings(options: RunOptions, ctx: CommandContext): RunSettin
     allowMissing: Boolean(options.allowMissing),
     pinDigest: Boolean(options.pinDigest),
     crossEnvironment: Boolean(options.crossEnvironment),
+    source,
+    withConfig: Boolean(options.withConfig),
+    withScale: Boolean(options.withScale),
     ...(options.savePlan ? { savePlan: path.resolve(ctx.cwd, options.savePlan) } : {}),
     ...(options.expectPlan ? { expectPlan: path.resolve(ctx.cwd, options.expectPlan) } : {}),
     tls: { insecure: options.insecure, caFile: options.caFile },

@@ -1,4 +1,6 @@
 import { RollbackFailedError } from '../errors';
+import type { AppHistory } from '../history/read';
+import type { VersionSummary } from '../history/summary';
 
 /**
  * Where the apps of an environment run: Marathon (plain or DC/OS) today, Kubernetes next. The
@@ -77,9 +79,29 @@ export interface Target {
    * not have reached the target.
    */
   changeImage(workload: Workload, image: string, options: { force: boolean }): Promise<ChangeReceipt>;
+  /**
+   * Put back the whole definition the workload had at `version` (--with-config), keeping today's
+   * instance count unless `withScale`. The definition is read from the target's own history at
+   * that moment, so its values (the app's secrets) never pass through a file of ours.
+   */
+  changeDefinition(
+    workload: Workload,
+    to: { version: string; withScale: boolean },
+    options: { force: boolean },
+  ): Promise<ChangeReceipt>;
   /** Which of the changes holding a workload are the given version's (our own, from a run that stopped). */
   changesOfVersion(workload: Workload, version: string): Promise<string[]>;
   watch(request: WatchRequest): Promise<WatchOutcome>;
+  /**
+   * The stored versions of each workload (what ran when), and each workload as it is now in the
+   * same form; only for targets that keep a history (Marathon).
+   */
+  history?(workloads: readonly Workload[], cacheDir: string | undefined): Promise<TargetHistory>;
+}
+
+export interface TargetHistory {
+  histories: Map<string, AppHistory>;
+  current: Map<string, VersionSummary>;
 }
 
 export class WorkloadLockedError extends RollbackFailedError {

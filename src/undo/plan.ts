@@ -1,5 +1,5 @@
 import type { JournalApp, JournalData } from '../journal/format';
-import { lastOwnChange, stillOurs } from '../journal/ownership';
+import { lastOwnChange, ourChangeRunning } from '../journal/ownership';
 import { displayVersion } from '../marathon/image';
 import {
   PLAN_FORMAT,
@@ -39,9 +39,13 @@ export function classify(app: JournalApp, workload: Workload | undefined): UndoA
   if (!workload) return { app, row: 'gone' };
   const now = workload.image;
   const base = { app, ...(now ? { now } : {}) };
-  if (now === app.fromImage) return { ...base, row: 'back' };
-  if (!lastOwnChange(app.steps)) return { ...base, row: 'untouched' };
-  return { ...base, row: stillOurs(workload, app.steps) ? 'undo' : 'drifted' };
+  if (!lastOwnChange(app.steps)) return { ...base, row: now === app.fromImage ? 'back' : 'untouched' };
+  const ours = ourChangeRunning(workload, app.steps);
+  // Our revert or an earlier undo put it back: done. The rollback's own change: undo it.
+  if (ours) return { ...base, row: ours.action === 'deploy' ? 'undo' : 'back' };
+  // Not ours any more: back on its image (a cancelled deployment) or changed by someone else. A
+  // definition put back (--with-config) cannot be told back by its image alone.
+  return { ...base, row: now === app.fromImage && !app.config ? 'back' : 'drifted' };
 }
 
 const REASON: Record<UndoRow, (u: UndoApp) => string> = {
@@ -62,10 +66,16 @@ export function planUndo(journal: JournalData, rows: UndoApp[], force: boolean):
       .map((r): AppPlan => {
         const from = r.now ?? r.app.toImage;
         const change = r.row === 'undo' || (r.row === 'drifted' && force);
+        // A rollback that put back a definition is undone by the definition from before (its version).
+        const config =
+          change && r.app.config && r.app.fromVersion
+            ? { config: { version: r.app.fromVersion, fields: r.app.config.fields } }
+            : {};
         return {
           id: r.app.id,
           from,
           to: change ? r.app.fromImage : from,
+          ...config,
           action: change ? 'deploy' : r.row === 'back' ? 'no-op' : 'stays',
           reason:
             r.row === 'drifted' && force
