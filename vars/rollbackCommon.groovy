@@ -11,7 +11,7 @@ import com.cloudbees.groovy.cps.NonCPS
 // Other vars call these as rollbackCommon.x(...); inside this file they are called directly.
 
 /** Not a step: a typo'd Jenkinsfile that calls it learns which steps there are. */
-def call(Map config = [:]) {
+def call(Map ignored = [:]) {
     error('rollbackCommon holds what the rollback steps share; call rollbackPipeline, rollbackSelectDate, ' +
         'rollbackRun or rollbackUndo')
 }
@@ -42,7 +42,8 @@ Map environmentSettings(String step, Map config, def fallback) {
 Map environmentMap(String step, Map config) {
     def environments = config.environments == null ? defaultEnvironments() : config.environments
     if (!(environments instanceof Map) || environments.isEmpty()) {
-        error("${step}: environments: expected a map of environment to tag suffix, e.g. [dev: 'develop', prod: 'master']")
+        error("${step}: environments: expected a map of environment to tag suffix, " +
+            "e.g. [dev: 'develop', prod: 'master']")
     }
     String badEntry = firstBadEnvironmentEntry(environments)
     if (badEntry != null) {
@@ -113,7 +114,8 @@ void requireUnixAgent(String step) {
 /** Writes the bundled helper next to the workspace (never into the checkout); returns its path. */
 String writeHelper() {
     String path = pwd(tmp: true) + '/rollback-helper.cjs'
-    writeFile(file: path, text: libraryResource(resource: 'rollback/rollback.cjs', encoding: 'UTF-8'), encoding: 'UTF-8')
+    writeFile(file: path, text: libraryResource(resource: 'rollback/rollback.cjs', encoding: 'UTF-8'),
+        encoding: 'UTF-8')
     return path
 }
 
@@ -131,7 +133,7 @@ void refuseUnknownKeys(String step, Map config, List<String> known) {
 String nodeCheckScript() {
     return '''set +x
 if ! command -v node >/dev/null 2>&1; then
-  echo 'rollback: node is not on the PATH of this agent; install Node.js 20 or newer (or wrap the step in nodejs(...))' >&2
+  echo 'rollback: node is not on the PATH of this agent; install Node.js 20 or newer (or use nodejs(...))' >&2
   exit 127
 fi
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
@@ -199,7 +201,8 @@ String failureMeaning(int status) {
     switch (status) {
         case 1: return 'it did not finish on target (the summary and the archived journal say which services are where)'
         case 2: return 'the helper refused its input; nothing was changed (its message is in the log above)'
-        case 3: return 'the registry or the orchestrator could not be reached or refused the credentials; nothing was changed'
+        case 3: return 'the registry or the orchestrator could not be reached or refused the credentials; ' +
+            'nothing was changed'
         case 4: return 'the environment changed since the plan was shown; nothing was changed'
         case 127: return 'Node.js 20 or newer is missing on this agent'
         default: return "the helper stopped with exit code ${status}"

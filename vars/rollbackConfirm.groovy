@@ -10,7 +10,7 @@ import org.jenkinsci.plugins.workflow.support.steps.input.Rejection
 // var only shows, asks, passes the answer on, and tells the build what happened.
 
 /** Not a step: a typo'd Jenkinsfile that calls it learns which steps there are. */
-def call(Map config = [:]) {
+def call(Map ignored = [:]) {
     error('rollbackConfirm holds how the rollback steps ask; call rollbackPipeline, rollbackSelectDate, ' +
         'rollbackRun or rollbackUndo')
 }

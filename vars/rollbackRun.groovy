@@ -70,10 +70,12 @@ Map runSettings(Map config) {
     if (config.timeoutSeconds != null) {
         seconds = rollbackCommon.positiveInt(config.timeoutSeconds)
         if (seconds == null) {
-            error("rollbackRun: timeoutSeconds: expected a whole number of seconds >= 1 (got '${config.timeoutSeconds}')")
+            error('rollbackRun: timeoutSeconds: expected a whole number of seconds >= 1 ' +
+                "(got '${config.timeoutSeconds}')")
         }
     }
-    def askFor = config.questionTimeoutSeconds != null ? config.questionTimeoutSeconds : (env.ROLLBACK_QUESTION_TIMEOUT ?: 120)
+    def askFor = config.questionTimeoutSeconds != null ? config.questionTimeoutSeconds :
+        (env.ROLLBACK_QUESTION_TIMEOUT ?: 120)
     s.questionTimeoutSeconds = rollbackCommon.positiveInt(askFor)
     if (s.questionTimeoutSeconds == null) {
         error("rollbackRun: questionTimeoutSeconds: expected a whole number of seconds >= 1 (got '${askFor}')")
@@ -82,8 +84,8 @@ Map runSettings(Map config) {
     if (onFailure && !(onFailure in ['revert', 'keep'])) {
         error("rollbackRun: onFailure: expected 'revert' (put changed apps back) or 'keep' (got '${onFailure}')")
     }
-    s.registryCredentialsId = config.registryCredentialsId != null ?
-        rollbackCommon.textOf(config.registryCredentialsId) : rollbackCommon.textOf(env.ROLLBACK_REGISTRY_CREDENTIALS_ID)
+    s.registryCredentialsId = rollbackCommon.textOf(config.registryCredentialsId != null ?
+        config.registryCredentialsId : env.ROLLBACK_REGISTRY_CREDENTIALS_ID)
     s.slackCredentialsId = rollbackCommon.textOf(config.slackCredentialsId)
     s.timeoutSeconds = seconds == null ? '' : seconds.toString()
     s.onFailure = onFailure
@@ -146,8 +148,9 @@ void provideCatalog(Map config, Map s, boolean first) {
     }
     // Marathon's history needs no catalog (with one, it fills in apps whose history is too short).
     if (s.source != 'marathon') {
-        error("rollbackRun: no catalog of ${s.environment}: call rollbackSelectDate(environment: '${s.environment}', ...) " +
-            'earlier in this build, or pass registry: and repos: so rollbackRun reads the registry itself')
+        error("rollbackRun: no catalog of ${s.environment}: call " +
+            "rollbackSelectDate(environment: '${s.environment}', ...) earlier in this build, " +
+            'or pass registry: and repos: so rollbackRun reads the registry itself')
     }
 }
 
@@ -160,7 +163,8 @@ List credentialBindings(Map s) {
 }
 
 List<String> runVars(Map s) {
-    return ['ROLLBACK_DATE=' + s.date, 'ROLLBACK_AT=' + s.at, 'ROLLBACK_SOURCE=' + (s.source == 'marathon' ? s.source : ''),
+    return ['ROLLBACK_DATE=' + s.date, 'ROLLBACK_AT=' + s.at,
+            'ROLLBACK_SOURCE=' + (s.source == 'marathon' ? s.source : ''),
             'ROLLBACK_TIMEOUT=' + s.timeoutSeconds, 'ROLLBACK_ON_FAILURE=' + s.onFailure, 'ROLLBACK_FORCE=' + s.force,
             'ROLLBACK_ALLOW_MISSING=' + s.allowMissing, 'ROLLBACK_PIN_DIGEST=' + s.pinDigest,
             'ROLLBACK_CROSS_ENVIRONMENT=' + s.crossEnvironment, 'ROLLBACK_WITH_CONFIG=' + s.withConfig]
@@ -175,7 +179,8 @@ String archiveRun(String dir) {
     List<String> files = [dir + '/rollback-plan.json', dir + '/rollback-summary.txt']
     int written = -1
     withEnv(['ROLLBACK_DUMP=' + pwd() + '/' + dir]) {
-        written = sh(label: 'rollback: did this run write the journal?', returnStatus: true, script: journalWrittenScript())
+        written = sh(label: 'rollback: did this run write the journal?', returnStatus: true,
+            script: journalWrittenScript())
     }
     if (written == 0) {
         files.add(dir + '/rollback-journal.json')

@@ -32,7 +32,8 @@ List<String> discover(Map config = [:]) {
         String odd = firstNot(choices, 'release')
         if (odd != null) {
             error("rollbackSelectDate: the helper printed '${odd}' where a release point " +
-                "(YYYY-MM-DD HH:MM:SS UTC · services) was expected; is resources/rollback/rollback.cjs from this version?")
+                '(YYYY-MM-DD HH:MM:SS UTC · services) was expected; ' +
+                'is resources/rollback/rollback.cjs from this version?')
         }
         if (choices.isEmpty()) {
             error("rollbackSelectDate: Marathon's history of ${s.target.group} has no release point to roll back to")
@@ -87,7 +88,8 @@ List<String> readCatalog(Map config) {
         error("rollbackSelectDate: no date to roll back ${s.environment} to: no image of ${s.repos.join(', ')} " +
             "with a ${s.suffix} tag has a known creation date in ${s.registry}")
     }
-    stash(name: rollbackCommon.catalogStash(s.environment), includes: rollbackCommon.dumpDir(s.environment) + '/rollback.json')
+    stash(name: rollbackCommon.catalogStash(s.environment),
+        includes: rollbackCommon.dumpDir(s.environment) + '/rollback.json')
     env.ROLLBACK_ENVIRONMENT = s.environment
     env.ROLLBACK_CATALOG = 'stashed'
     env.ROLLBACK_REGISTRY_CREDENTIALS_ID = s.registryCredentialsId
@@ -210,7 +212,8 @@ String registrySettings(String step, Map config, Map s) {
         error("${step}: registry: the URL carries a user name or password; pass them as registryCredentialsId instead")
     }
     if (!rollbackCommon.isHttpUrl(registry)) {
-        error("${step}: registry: expected the registry's base URL, e.g. https://registry.example.com (got '${registry}')")
+        error("${step}: registry: expected the registry's base URL, e.g. https://registry.example.com " +
+            "(got '${registry}')")
     }
     List<String> repos = repoList(config.repos)
     if (repos.isEmpty()) {
@@ -259,7 +262,8 @@ exec node "$ROLLBACK_HELPER" "$@"
 String questionText(Map s, boolean releases) {
     if (releases) {
         return "Roll back ${s.environment} to which release? Release points from Marathon's history of " +
-            "${s.target.group}, newest first, each with the services it changed. The plan is shown before anything changes."
+            "${s.target.group}, newest first, each with the services it changed. " +
+            'The plan is shown before anything changes.'
     }
     if (s.target) {
         return "Roll back ${s.environment} to which day? Each choice says which services a rollback to it would " +
@@ -274,8 +278,8 @@ String choiceDescription(Map s, boolean releases) {
     if (releases) {
         return 'Instants at which the images or the configuration of this environment changed, newest first'
     }
-    return s.target ? 'Days on which a service of this environment got a new image, with what a rollback to each changes' :
-        'Days on which a service of this environment got a new image, newest first'
+    String days = 'Days on which a service of this environment got a new image'
+    return days + (s.target ? ', with what a rollback to each changes' : ', newest first')
 }
 
 /** The point a label stands for: its first 10 characters (a day), or its instant (a release point). */

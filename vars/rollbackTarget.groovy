@@ -6,7 +6,7 @@ import com.cloudbees.groovy.cps.NonCPS
 // Same rules as rollbackCommon: values via withEnv, secrets via withCredentials, constant scripts.
 
 /** Not a step: a typo'd Jenkinsfile that calls it learns which steps there are. */
-def call(Map config = [:]) {
+def call(Map ignored = [:]) {
     error('rollbackTarget holds the target arguments the rollback steps share; call rollbackPipeline, ' +
         'rollbackSelectDate, rollbackRun or rollbackUndo')
 }
@@ -29,20 +29,23 @@ Map targetSettings(String step, Map config, String environment) {
              selector: '', caFile: rollbackCommon.textOf(config.caFile), insecure: rollbackCommon.flag(config.insecure)]
     int kinds = (t.marathon ? 1 : 0) + (t.dcos ? 1 : 0) + (t.kubernetes ? 1 : 0)
     if (kinds != 1) {
-        error("${step}: pass exactly one of marathon: (plain Marathon URL), dcos: (DC/OS cluster URL) or kubernetes: true")
+        error("${step}: pass exactly one of marathon: (plain Marathon URL), dcos: (DC/OS cluster URL) " +
+            'or kubernetes: true')
     }
     for (String key : ['credentialsId', 'serviceAccountCredentialsId', 'serviceAccountKeyCredentialsId',
                        'serviceAccountId', 'kubeconfigCredentialsId']) {
         t[key] = rollbackCommon.textOf(config[key])
     }
     // A Marathon argument with Kubernetes (or the reverse) is a mistake worth a sentence, not silence.
-    String misplaced = firstPresent(config, t.kubernetes ?
-        ['group', 'credentialsId', 'serviceAccountCredentialsId', 'serviceAccountKeyCredentialsId', 'serviceAccountId'] :
-        ['namespace', 'namespaces', 'context', 'selector', 'kubeconfigCredentialsId'])
+    List<String> marathonOnly = ['group', 'credentialsId', 'serviceAccountCredentialsId',
+                                 'serviceAccountKeyCredentialsId', 'serviceAccountId']
+    List<String> kubernetesOnly = ['namespace', 'namespaces', 'context', 'selector', 'kubeconfigCredentialsId']
+    String misplaced = firstPresent(config, t.kubernetes ? marathonOnly : kubernetesOnly)
     if (misplaced != null) {
         error("${step}: ${misplaced}: only with ${t.kubernetes ? 'marathon: or dcos:' : 'kubernetes: true'}")
     }
-    return t.kubernetes ? kubernetesSettings(step, config, environment, t) : marathonSettings(step, config, environment, t)
+    return t.kubernetes ? kubernetesSettings(step, config, environment, t) :
+        marathonSettings(step, config, environment, t)
 }
 
 Map kubernetesSettings(String step, Map config, String environment, Map t) {
@@ -62,7 +65,8 @@ Map kubernetesSettings(String step, Map config, String environment, Map t) {
     }
     t.selector = rollbackCommon.textOf(config.selector)
     if (t.selector && !isSelector(t.selector)) {
-        error("${step}: selector: expected a label selector such as app.kubernetes.io/part-of=shop (got '${t.selector}')")
+        error("${step}: selector: expected a label selector such as app.kubernetes.io/part-of=shop " +
+            "(got '${t.selector}')")
     }
     return t
 }
@@ -84,7 +88,8 @@ Map marathonSettings(String step, Map config, String environment, Map t) {
         (t.serviceAccountKeyCredentialsId || t.serviceAccountId ? 1 : 0)
     if (forms > 1) {
         error("${step}: pass one kind of credentials: credentialsId: (user and password), " +
-            'serviceAccountCredentialsId: (SSH key credential) or serviceAccountKeyCredentialsId: with serviceAccountId:')
+            'serviceAccountCredentialsId: (SSH key credential) or ' +
+            'serviceAccountKeyCredentialsId: with serviceAccountId:')
     }
     if ((t.serviceAccountCredentialsId || t.serviceAccountKeyCredentialsId) && !t.dcos) {
         error("${step}: DC/OS service accounts need dcos: (they log in to DC/OS, not to plain Marathon)")

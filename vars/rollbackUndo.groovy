@@ -38,7 +38,8 @@ def call(Map config = [:]) {
         return status
     }
     job.afterRun = {
-        archiveArtifacts(artifacts: dir + '/rollback-undo-journal.json,' + dir + '/rollback-summary.txt', allowEmptyArchive: true)
+        archiveArtifacts(artifacts: dir + '/rollback-undo-journal.json,' + dir + '/rollback-summary.txt',
+            allowEmptyArchive: true)
         String summaryFile = dir + '/rollback-summary.txt'
         String summary = fileExists(summaryFile) ? readFile(file: summaryFile, encoding: 'UTF-8').trim() : ''
         return summary ? "undo of build #${undone.build}: ${summary}" : ''
@@ -78,7 +79,8 @@ Map undoSettings(Map config) {
     if (config.timeoutSeconds != null) {
         seconds = rollbackCommon.positiveInt(config.timeoutSeconds)
         if (seconds == null) {
-            error("rollbackUndo: timeoutSeconds: expected a whole number of seconds >= 1 (got '${config.timeoutSeconds}')")
+            error('rollbackUndo: timeoutSeconds: expected a whole number of seconds >= 1 ' +
+                "(got '${config.timeoutSeconds}')")
         }
     }
     def askFor = config.questionTimeoutSeconds != null ? config.questionTimeoutSeconds : 120
@@ -165,7 +167,8 @@ else
   rm -f "$(dirname "$ROLLBACK_JOURNAL")/rollback-summary.txt"
 fi
 set -- undo --journal "$ROLLBACK_JOURNAL"
-''' + rollbackTarget.targetArgsScript() + '''if [ -n "$ROLLBACK_TIMEOUT" ]; then set -- "$@" --timeout "$ROLLBACK_TIMEOUT"; fi
+''' + rollbackTarget.targetArgsScript() +
+        '''if [ -n "$ROLLBACK_TIMEOUT" ]; then set -- "$@" --timeout "$ROLLBACK_TIMEOUT"; fi
 if [ "$ROLLBACK_FORCE" = true ]; then set -- "$@" --force; fi
 ''' + rollbackCommon.helperExecScript()
 }
