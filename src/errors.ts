@@ -11,6 +11,8 @@ export const ExitCode = {
   Usage: 2,
   /** The registry or Marathon cannot be reached or refuses the credentials. Nothing was changed by us. */
   Unavailable: 3,
+  /** --expect-plan: the plan computed now is not the one that was confirmed. Nothing was changed. */
+  PlanChanged: 4,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -60,9 +62,17 @@ export class RollbackFailedError extends RollbackError {
   readonly exitCode = ExitCode.RollbackFailed;
 }
 
-/** A bug in this tool. Exit 1, with the stack on stderr so it can be reported. */
-export class InternalError extends RollbackError {
+/**
+ * A file we must write (the journal above all) could not be written: a full disk, a folder that
+ * became read-only. Exit 1: it can happen after changes started; the message says what was put back.
+ */
+export class FileSystemError extends RollbackError {
   readonly exitCode = ExitCode.RollbackFailed;
+}
+
+/** Another run holds the --dump folder, or the environment changed since the plan was confirmed. */
+export class PlanChangedError extends RollbackError {
+  readonly exitCode = ExitCode.PlanChanged;
 }
 
 export function isRollbackError(err: unknown): err is RollbackError {

@@ -12,10 +12,11 @@ import { createDigestCache, defaultCacheDir, noCache } from '../registry/cache';
 import { discover } from '../registry/discover';
 import { assertEnvironment, tagFilter, type TagFilter } from '../registry/tags';
 import { writeJsonAtomic } from '../util/atomic-write';
-import { createLogger } from '../util/log';
+import { createLogger, type Logger } from '../util/log';
 import { assertCaFile } from '../util/ca-file';
 import { quote } from '../util/quote';
 import { insecureWarning } from '../util/insecure';
+import { redact } from '../util/secrets';
 import { parseServiceUrl } from '../util/service-url';
 
 /**
@@ -40,6 +41,7 @@ export interface GetOptions {
   insecure?: boolean;
   caFile?: string;
   quiet?: boolean;
+  json?: boolean;
   /** For tests: no waiting between retries, an axios instance of one's own. */
   retryPolicy?: RetryPolicy;
   http?: AxiosInstance;
@@ -166,7 +168,8 @@ async function settingsFrom(options: GetOptions, ctx: CommandContext): Promise<G
 export async function get(options: GetOptions, ctx: CommandContext): Promise<number> {
   const settings = await settingsFrom(options, ctx);
   const started = Date.now();
-  const log = createLogger({ quiet: options.quiet, stream: ctx.stderr });
+  const warnings: string[] = [];
+  const log = keepingWarnings(createLogger({ quiet: options.quiet, stream: ctx.stderr }), warnings);
   if (options.insecure) log.warn(insecureWarning(settings.registry));
   const cache = settings.cacheDir
     ? createDigestCache(settings.cacheDir, settings.registry, (err) =>
@@ -231,6 +234,46 @@ export async function get(options: GetOptions, ctx: CommandContext): Promise<num
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   log.info(`${stats.summary()}; ${seconds} s`);
   log.info(`wrote ${settings.catalogFile}: ${dates.length} dates offered`);
-  ctx.stdout.write(dates.map((d) => `${d}\n`).join(''));
+  ctx.stdout.write(
+    options.json
+      ? redact(getResultJson(catalog, settings.catalogFile, warnings))
+      : dates.map((d) => `${d}\n`).join(''),
+  );
   return 0;
+}
+
+/** The logger, also keeping every warning for the JSON result. */
+function keepingWarnings(log: Logger, warnings: string[]): Logger {
+  return {
+    ...log,
+    warn(message) {
+      warnings.push(message);
+      log.warn(message);
+    },
+  };
+}
+
+/**
+ * `get --json`: the dates, where the catalog went, a line per repository (how many images it
+ * dated, how many it could not, the newest), and the warnings printed on stderr.
+ */
+export function getResultJson(catalog: Catalog, catalogFile: string, warnings: string[]): string {
+  return (
+    JSON.stringify(
+      {
+        ok: true,
+        dates: catalog.offeredDates,
+        catalog: catalogFile,
+        repositories: catalog.repositories.map((r) => ({
+          name: r.name,
+          images: r.images.length,
+          undated: r.undated.length,
+          newest: r.images[0] ? { tag: r.images[0].tag, created: r.images[0].created } : null,
+        })),
+        warnings,
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }

@@ -1,464 +1,260 @@
-import { existsSync, promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { CommandContext } from './context';
-import { ExitCode, InputError, RollbackFailedError, UsageError } from '../errors';
-import type { TlsOptions } from '../http/client';
-import { Journal, JOURNAL_FILE, definitionOf, type JournalApp, type JournalData } from '../journal/journal';
-import { requested, resumable, resumeApps, type Resumed } from '../journal/resume';
-import type { MarathonTarget } from '../marathon/auth';
-import { createMarathonClient, dockerImageOf, marathonBaseUrl, normalizeGroup } from '../marathon/client';
-import { rollOut, type RolloutOutcome } from '../marathon/rollout';
-import { createWatcher } from '../marathon/watch';
+import { FileSystemError, RollbackFailedError } from '../errors';
 import { slackFromEnv } from '../notify/slack';
-import { CATALOG_FILE, parseCatalog } from '../plan/catalog';
-import { parseCalendarDay } from '../plan/days';
-import { assertNotLocked, checkTargetImages, type ImageChecker } from '../plan/preflight';
+import { assertConfirmed, readConfirmedPlan } from '../plan/confirmed-plan';
+import { guardEnvironment } from '../plan/guards';
+import { formatPlanTable } from '../plan/plan-text';
+import { assertNotLocked, checkTargetImages } from '../plan/preflight';
+import { appsWithoutImageWarning, planRollback, type RollbackPlan } from '../plan/rollback-plan';
+import type { Catalog } from '../plan/catalog';
 import {
-  PLAN_FILE,
-  appsWithoutImageWarning,
-  planRollback,
-  selectImages,
-  type RollbackPlan,
-} from '../plan/rollback-plan';
-import {
-  formatPlanTable,
   formatResultTable,
-  isOnTarget,
   resultJson,
-  serviceStatus,
   slackEndText,
-  slackStartText,
   summaryLine,
-  type AppResult,
   type RollbackResult,
 } from '../plan/rollback-report';
+import { ownChangesInFlight } from '../rollout/rollout';
+import { tagFilter } from '../registry/tags';
+import { applyPlan, type ChangingApp } from '../run/apply';
+import { connect, discoverEnvironment, type Environment } from '../run/environment';
+import { lockFolder } from '../run/folder-lock';
+import { registryCheckers } from '../run/registry-check';
+import { resolveRegistryPoint } from '../run/registry-point';
+import { failureSentence, readBack, resultOf } from '../run/result';
+import { runSettings, type RunOptions, type RunSettings } from '../run/settings';
+import type { Target } from '../targets/target';
 import { writeFileAtomic } from '../util/atomic-write';
-import { insecureWarning } from '../util/insecure';
+import { describeFileError } from '../util/file-errors';
 import { createLogger, type Logger } from '../util/log';
 import { redact } from '../util/secrets';
-import { credentialsFromEnv } from '../registry/auth';
-import { RegistryClient } from '../registry/client';
 
-export const SUMMARY_FILE = 'rollback-summary.txt';
+/**
+ * `run`: a short sequence of phases, each in its own module. Resolve the point (catalog, guards)
+ * → discover the environment → plan (pure) → preflight (images, environment, locks) → apply and
+ * watch (journal first) → report. Nothing is written until the preflight has passed.
+ */
 
-export interface RunOptions {
-  date: string;
-  dump?: string;
-  group: string;
-  marathon?: string;
-  dcos?: string;
-  dryRun?: boolean;
-  timeout?: number;
-  onFailure?: 'revert' | 'keep';
-  concurrency?: number;
-  force?: boolean;
-  allowMissing?: boolean;
-  pinDigest?: boolean;
-  json?: boolean;
-  insecure?: boolean;
-  caFile?: string;
-  quiet?: boolean;
-}
-
-export function marathonTargetOf(options: { marathon?: string; dcos?: string }): MarathonTarget {
-  if (options.marathon && options.dcos) throw new UsageError('give --marathon or --dcos, not both');
-  if (options.marathon) return { kind: 'marathon', url: marathonBaseUrl('marathon', options.marathon) };
-  if (options.dcos) return { kind: 'dcos', url: marathonBaseUrl('dcos', options.dcos) };
-  throw new UsageError(
-    'say where Marathon is: --marathon URL (plain Marathon) or --dcos URL (a DC/OS cluster)',
-  );
-}
-
-/** The preflight's view of the registry: HEAD a tag (REGISTRY_USER/REGISTRY_PASSWORD from env). */
-export function registryImageChecker(
-  registry: string,
-  env: NodeJS.ProcessEnv,
-  tls: TlsOptions,
-): ImageChecker {
-  const client = new RegistryClient({ registry, credentials: credentialsFromEnv(env), concurrency: 4, tls });
-  let probe: Promise<void> | undefined;
-  return {
-    async exists(repository, reference) {
-      await (probe ??= client.probe());
-      const head = await client.headManifest(repository, reference);
-      if (!head.found) return undefined;
-      // A registry that omits Docker-Content-Digest on HEAD: the GET computes it.
-      return head.digest ?? (await client.getManifest(repository, reference))?.digest;
-    },
-  };
-}
-
-const labelOf = (id: string, service: string) => `${service} ${id}`;
-
-async function readCatalogFile(file: string) {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    throw new InputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
-      hint: 'create it with `rollback get --dump <dir>` and pass the same --dump',
-    });
-  }
-  return parseCatalog(text, file);
-}
+export { SUMMARY_FILE, marathonTargetOf } from '../run/settings';
 
 export async function run(raw: Record<string, unknown>, ctx: CommandContext): Promise<number> {
-  const options = raw as unknown as RunOptions;
-  // Everything the user gave is checked before anything is read from the network.
-  const date = parseCalendarDay(options.date);
-  const group = normalizeGroup(options.group);
-  const target = marathonTargetOf(options);
-  const onFailure = options.onFailure ?? 'revert';
-  if (onFailure !== 'revert' && onFailure !== 'keep')
-    throw new UsageError('--on-failure must be revert or keep');
-  const timeoutMs = (options.timeout ?? 600) * 1000;
-  const concurrency = options.concurrency ?? 8;
-  const tls: TlsOptions = { insecure: options.insecure, caFile: options.caFile };
-  const dump = path.resolve(ctx.cwd, options.dump ?? '.');
-  const logger = createLogger({ quiet: options.quiet, stream: ctx.stderr });
-
-  const catalogFile = path.join(dump, CATALOG_FILE);
-  const catalog = await readCatalogFile(catalogFile);
-  if (options.insecure) logger.warn(insecureWarning(target.url, catalog.registry));
-  // Fail on a date with missing images before touching the network.
-  selectImages(catalog, date, { allowMissing: options.allowMissing });
-
-  // Credentials are read (and registered as secrets) before anything can print them.
-  const client = createMarathonClient({
-    target,
-    env: ctx.env,
-    cwd: ctx.cwd,
-    tls,
-    maxSockets: concurrency + 2,
-  });
-  const checker = registryImageChecker(catalog.registry, ctx.env, tls);
-  const slack = options.dryRun ? undefined : slackFromEnv(ctx.env, { logger, tls: { caFile: tls.caFile } });
-
-  logger.info(`Marathon ${client.apiUrl} (${client.auth.description}): listing apps under ${group}`);
-  const apps = await client.listApps(group);
-  if (apps.length === 0)
-    throw new InputError(`no apps under ${group} in Marathon at ${client.apiUrl}; nothing was changed`, {
-      hint: 'check --group (a group path such as /ds/dev)',
-    });
-  const planFile = path.join(dump, PLAN_FILE);
-  const journalFile = path.join(dump, JOURNAL_FILE);
-  const summaryFile = path.join(dump, SUMMARY_FILE);
-  const discovered = apps.map((a) => ({ id: a.id, image: dockerImageOf(a) }));
-  // A run of the same day that did not finish: this one finishes it, starting from where the first
-  // attempt started, so one journal still undoes everything.
-  const previous = await readUnfinishedJournal(journalFile, { date, group }, logger);
-  const resumed = previous ? resumeApps(previous, discovered) : new Map<string, Resumed>();
-  const plan = planRollback(
-    catalog,
-    date,
-    discovered.map((a) => {
-      const r = resumed.get(a.id);
-      return r?.changedByPrevious ? { ...a, image: r.previous.fromImage } : a;
-    }),
-    { group, allowMissing: options.allowMissing, pinDigest: options.pinDigest },
-  );
-  // After the plan: when it fails for want of an app, its message already names these.
-  const withoutImage = appsWithoutImageWarning(discovered, group);
-  if (withoutImage) logger.warn(withoutImage);
-  if (resumed.size > 0)
-    logger.info(
-      `finishing the unfinished rollback recorded in ${journalFile} (${[...resumed.values()].filter((r) => r.changedByPrevious).length} app(s) already changed by it)`,
-    );
-  const byId = new Map(apps.map((a) => [a.id, a]));
-  const toDeploy = plan.services.flatMap((s) =>
-    s.apps.filter((a) => a.action === 'deploy').map((a) => ({ ...a, service: s })),
-  );
-
-  // Preflight: nothing is written until all of it passes.
-  if (toDeploy.length > 0) logger.info(`checking the target images in ${catalog.registry}`);
-  for (const warning of await checkTargetImages(plan, checker)) logger.warn(warning);
-  const locked = toDeploy
-    // A deployment the unfinished run started is ours to finish, not a lock.
-    .filter((a) => !requested(resumed.get(a.id)?.previous.steps ?? [], dockerImageOf(byId.get(a.id)!)))
-    .map((a) => ({ id: a.id, deployments: (byId.get(a.id)!.deployments ?? []).map((d) => d.id) }))
-    .filter((a) => a.deployments.length > 0);
-  for (const warning of assertNotLocked(locked, options.force ?? false)) logger.warn(warning);
-
-  if (options.dryRun) {
-    const result = resultOf(plan, 'dry-run', onFailure, new Map());
-    ctx.stdout.write(redact(options.json ? resultJson(result) : formatPlanTable(plan)));
-    logger.info('dry run: nothing was changed or written');
-    return 0;
-  }
-
-  await writeFileAtomic(planFile, redact(JSON.stringify(plan, null, 2)) + '\n');
-  if (toDeploy.length === 0) {
-    // A rerun after success: nothing changes, and the journal of the real rollback stays for undo.
-    logger.info(`nothing to redeploy: every app is already on its image of ${date}`);
-    const result = resultOf(plan, 'succeeded', onFailure, new Map());
-    result.files = { plan: planFile, summary: summaryFile };
-    await writeFileAtomic(summaryFile, redact(summaryLine(result)) + '\n');
-    ctx.stdout.write(redact(options.json ? resultJson(result) : formatResultTable(result)));
-    return 0;
-  }
-  const archived = await keepPreviousJournal(journalFile, logger);
-  const journal = await Journal.create(journalFile, {
-    catalog: {
-      file: catalogFile,
-      generatedAt: catalog.generatedAt,
-      registry: catalog.registry,
-      environment: catalog.environment,
-      timeZone: catalog.timeZone,
-    },
-    date,
-    group,
-    marathon: { kind: target.kind, url: target.url },
-    onFailure,
-    status: 'deploying',
-    apps: toDeploy.map((a): JournalApp => {
-      const r = resumed.get(a.id);
-      return {
-        id: a.id,
-        repository: a.service.repository,
-        reason: a.service.reason,
-        ...(r && archived ? { carriedFrom: archived } : {}),
-        fromImage: a.from,
-        toImage: a.to,
-        before: r?.changedByPrevious
-          ? r.previous.before
-          : (definitionOf(byId.get(a.id)!) as JournalApp['before']),
-        steps: r ? structuredClone(r.previous.steps) : [],
-      };
-    }),
-  });
-  logger.info(`journal: ${journalFile}`);
-  const interruption = guardInterruption(ctx, journalFile, date, onFailure, logger);
-  await slack?.post(
-    slackStartText({ plan, approver: ctx.env.ROLLBACK_APPROVER, buildUrl: ctx.env.BUILD_URL }),
-  );
-
-  const watcher = createWatcher(client, { timeoutMs, logger });
-  const deployed = await rollOut(
-    toDeploy.map((a) => ({ appId: a.id, label: labelOf(a.id, a.service.service), from: a.from, to: a.to })),
-    {
-      client,
-      watcher,
-      journal,
-      action: 'deploy',
-      concurrency,
-      force: options.force ?? false,
-      stopOnFailure: true,
-      acceptDrift: false,
+  const settings = runSettings(raw as unknown as RunOptions, ctx);
+  const logger = createLogger({ quiet: settings.quiet, stream: ctx.stderr });
+  const { catalog, point } = await resolveRegistryPoint(settings, logger, new Date());
+  // A dry run writes nothing (but --save-plan), so it needs no lock on the folder.
+  const lock = settings.dryRun
+    ? undefined
+    : lockFolder(
+        settings.dump,
+        `rollback run ${settings.when.kind === 'day' ? settings.when.date : settings.when.at} --group ${settings.group}`,
+      );
+  try {
+    const target = connect(settings, ctx, logger, [catalog.registry]);
+    const environment = await discoverEnvironment(
+      target,
+      settings,
+      point.kind === 'day' ? point.date : point.at,
       logger,
-      interrupt: interruption.signal,
-      ...(onFailure === 'revert' ? { abortWatches: interruption.signal } : {}),
-    },
-  );
-  const outcomes = new Map<string, AppOutcome>(deployed.map((o) => [o.appId, { deploy: o }]));
-  const failedDeploy = deployed.some((o) => !o.ok);
-
-  if (failedDeploy && onFailure === 'revert') {
-    // A half-rolled-back environment is the incompatible mix this tool exists to prevent.
-    const attempted = toDeploy.filter((a) => {
-      const o = outcomes.get(a.id)!.deploy;
-      return !o.skipped && !o.gone;
-    });
-    logger.warn(`putting ${attempted.length} app(s) back on their previous images`);
-    const reverted = await rollOut(
-      attempted.map((a) => ({
-        appId: a.id,
-        label: labelOf(a.id, a.service.service),
-        from: a.to,
-        to: a.from,
-      })),
+    );
+    const plan = guardEnvironment(
+      planRollback(catalog, point, environment.apps, {
+        group: settings.group,
+        allowMissing: settings.allowMissing,
+        pinDigest: settings.pinDigest,
+        ...(settings.approver ? { approver: settings.approver } : {}),
+      }),
       {
-        client,
-        watcher,
-        journal,
-        action: 'revert',
-        concurrency,
-        force: options.force ?? false,
-        stopOnFailure: false,
-        acceptDrift: true,
-        logger,
+        ...describedFilter(catalog.environment, catalog.tagPattern),
+        environment: catalog.environment,
+        allow: settings.crossEnvironment,
       },
     );
-    for (const r of reverted) outcomes.get(r.appId)!.revert = r;
+    // After the plan: when it fails for want of an app, its message already names these.
+    for (const warning of [
+      appsWithoutImageWarning(environment.apps, settings.group),
+      ...environment.warnings,
+    ])
+      if (warning) logger.warn(warning);
+    return await afterPlan(plan, environment, target, settings, ctx, logger, catalog);
+  } finally {
+    lock?.release();
   }
-  interruption.release();
+}
+
+function describedFilter(environment: string, pattern: string | undefined) {
+  const filter = tagFilter(environment, pattern);
+  return { belongs: (tag: string) => filter(tag), description: filter.description };
+}
+
+async function afterPlan(
+  plan: RollbackPlan,
+  environment: Environment,
+  target: Target,
+  settings: RunSettings,
+  ctx: CommandContext,
+  logger: Logger,
+  catalog: Catalog,
+): Promise<number> {
+  const registry = catalog.registry;
+  const toDeploy: ChangingApp[] = plan.services.flatMap((s) =>
+    s.apps.filter((a) => a.action === 'deploy').map((a) => ({ ...a, service: s })),
+  );
+  // Preflight: nothing is written until all of it passes.
+  if (toDeploy.length > 0) logger.info(`checking the target images in ${registry}`);
+  for (const warning of await checkTargetImages(plan, registryCheckers(registry, ctx.env, settings.tls)))
+    logger.warn(warning);
+  const locked = await lockedApps(toDeploy, environment, target);
+
+  if (settings.dryRun) return dryRun(plan, locked, settings, ctx, logger);
+
+  if (settings.expectPlan)
+    assertConfirmed(plan, await readConfirmedPlan(settings.expectPlan), settings.expectPlan);
+  for (const warning of assertNotLocked(locked, settings.force)) logger.warn(warning);
+
+  try {
+    await writeFileAtomic(settings.files.plan, redact(JSON.stringify(plan, null, 2)) + '\n');
+  } catch (err) {
+    throw new FileSystemError(
+      `cannot write the plan ${settings.files.plan}: ${describeFileError(err)}; nothing was changed`,
+      {
+        hint: 'choose a writable --dump folder',
+      },
+    );
+  }
+  const slack = slackFromEnv(ctx.env, { logger, tls: { caFile: settings.tls.caFile } });
+  if (toDeploy.length === 0) {
+    // A rerun after success: nothing changes, and the journal of the real rollback stays for undo.
+    logger.info(`nothing to redeploy: every app is already on its image of ${plan.date}`);
+    const result = resultOf(plan, 'succeeded', settings.onFailure, new Map(), await readBack(target, logger));
+    return finish(result, settings, ctx, { plan: settings.files.plan, summary: settings.files.summary });
+  }
+  const applied = await applyPlan({
+    plan,
+    toDeploy,
+    resumed: environment.resumed,
+    versions: new Map(environment.workloads.map((w) => [w.id, w.changeVersion])),
+    journalFile: settings.files.journal,
+    journalFields: {
+      catalog: {
+        file: settings.files.catalog,
+        generatedAt: catalog.generatedAt,
+        registry,
+        environment: plan.environment,
+        timeZone: plan.timeZone,
+      },
+      date: plan.date,
+      point: plan.point,
+      group: plan.group,
+      target: target.record(),
+      ...(plan.approver ? { approver: plan.approver } : {}),
+      onFailure: settings.onFailure,
+    },
+    target,
+    onFailure: settings.onFailure,
+    concurrency: settings.concurrency,
+    force: settings.force,
+    ...(slack ? { slack } : {}),
+    logger,
+    ctx,
+  });
   logger.done();
 
+  const { journal, stop, outcomes, failedDeploy } = applied;
   const outcome: RollbackResult['outcome'] = !failedDeploy
     ? 'succeeded'
-    : onFailure === 'revert' && [...outcomes.values()].every((o) => !o.revert || o.revert.ok)
+    : (settings.onFailure === 'revert' || stop.journalFailure) &&
+        [...outcomes.values()].every((o) => !o.revert || o.revert.ok)
       ? 'reverted'
       : 'failed';
-  const result = resultOf(plan, outcome, onFailure, outcomes);
-  if (interruption.by) result.interrupted = interruption.by;
-  result.files = { plan: planFile, journal: journalFile, summary: summaryFile };
+  const result = resultOf(plan, outcome, settings.onFailure, outcomes, await readBack(target, logger));
+  if (stop.by) result.interrupted = stop.by;
   await journal.setStatus(
     outcome === 'succeeded' ? 'succeeded' : outcome === 'reverted' ? 'reverted' : 'failed',
   );
-  await writeFileAtomic(summaryFile, redact(summaryLine(result)) + '\n');
-  await slack?.post(slackEndText(result, ctx.env.BUILD_URL));
-  ctx.stdout.write(redact(options.json ? resultJson(result) : formatResultTable(result)));
+  await finish(
+    result,
+    settings,
+    ctx,
+    { plan: settings.files.plan, journal: journal.file, summary: settings.files.summary },
+    slack,
+  );
 
+  if (stop.journalFailure)
+    throw Object.assign(stop.journalFailure, {
+      message: `${stop.journalFailure.message}; stopped before changing more, and ${
+        outcome === 'reverted' ? 'every changed app is back on its previous image' : summaryLine(result)
+      }`,
+    });
   if (outcome === 'succeeded') return 0;
   throw new RollbackFailedError(failureSentence(result), {
     hint:
       outcome === 'reverted'
-        ? `details in ${journalFile}`
-        : `the state is in ${journalFile}; \`rollback undo --journal ${journalFile}\` puts the changed apps back`,
+        ? `details in ${journal.file}`
+        : `the state is in ${journal.file}; \`rollback undo --journal ${journal.file}\` puts the changed apps back`,
   });
 }
 
-/**
- * A Jenkins abort (or Ctrl-C) sends SIGTERM/SIGINT in the middle of deployments. The first signal
- * stops new deployments and lets the rollback end as --on-failure says (revert: put back what
- * changed now; keep: let the deployments in flight finish), so the journal and summary are
- * complete. A second signal ends the process at once; the journal on disk is still valid for undo.
- */
-function guardInterruption(
-  ctx: CommandContext,
-  journalFile: string,
-  date: string,
-  onFailure: 'revert' | 'keep',
-  logger: Logger,
-) {
-  const controller = new AbortController();
-  const state: { by?: NodeJS.Signals; signal: AbortSignal; release: () => void } = {
-    signal: controller.signal,
-    release: () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    },
-  };
-  function onSignal(signal: NodeJS.Signals) {
-    if (state.by) {
-      ctx.stderr.write(
-        `rollback: interrupted again (${signal}) during the rollback to ${date}; deployments already started go on in Marathon. ` +
-          `${journalFile} records what was changed (\`rollback undo --journal ${journalFile}\` puts it back)\n`,
-      );
-      process.exit(ExitCode.RollbackFailed);
-    }
-    state.by = signal;
-    logger.warn(
-      `${signal}: starting no more deployments; ${onFailure === 'revert' ? 'putting back what was changed' : 'letting the deployments in flight finish'} (send it again to stop at once)`,
-    );
-    controller.abort();
-  }
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  return state;
-}
+type Locked = Array<{ id: string; deployments: string[] }>;
 
-async function readUnfinishedJournal(
-  file: string,
-  current: { date: string; group: string },
-  logger: Logger,
-): Promise<JournalData | undefined> {
-  if (!existsSync(file)) return undefined;
-  let journal: Journal;
-  try {
-    journal = await Journal.read(file);
-  } catch (err) {
-    // It is archived untouched below; it just cannot help finishing an earlier run.
-    logger.warn(`${(err as Error).message}; starting afresh`);
-    return undefined;
-  }
-  return resumable(journal.data, current) ? journal.data : undefined;
-}
-
-/** An earlier rollback's journal is renamed, not overwritten: it may still be needed for undo. */
-async function keepPreviousJournal(file: string, logger: Logger): Promise<string | undefined> {
-  let previous: string;
-  try {
-    previous = await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const stamp = /"createdAt":\s*"([^"]+)"/.exec(previous)?.[1]?.replace(/[:.]/g, '-') ?? String(Date.now());
-  const archived = file.replace(/\.json$/, `.${stamp}.json`);
-  await fs.rename(file, archived);
-  logger.info(`the previous journal is now ${archived}`);
-  return archived;
-}
-
-interface AppOutcome {
-  deploy: RolloutOutcome;
-  revert?: RolloutOutcome;
-}
-
-function appResult(
-  app: { id: string; from: string; to: string; action: string },
-  o: AppOutcome | undefined,
-): AppResult {
-  const base = { id: app.id, from: app.from, to: app.to };
-  if (app.action === 'no-op') return { ...base, status: 'unchanged', now: app.to };
-  if (app.action === 'stays') return { ...base, status: 'stays', now: app.from };
-  if (!o) return { ...base, status: 'planned', now: app.from };
-  const { deploy, revert } = o;
-  if (deploy.skipped) return { ...base, status: 'not-started', now: app.from };
-  if (deploy.gone) return { ...base, status: 'deleted', now: app.from, message: deploy.message };
-  if (deploy.ok && !revert) return { ...base, status: 'deployed', now: app.to };
-  if (revert) {
-    if (revert.ok)
-      return {
-        ...base,
-        status: deploy.ok || deploy.interrupted ? 'reverted' : 'failed',
-        now: app.from,
-        message: deploy.ok
-          ? 'put back after another service failed'
-          : deploy.interrupted
-            ? 'interrupted while deploying; put back'
-            : `${deploy.message}; put back`,
-      };
-    return {
-      ...base,
-      status: 'revert-failed',
-      now: revert.changed || deploy.changed ? app.to : app.from,
-      message: `${deploy.ok ? '' : `${deploy.message}; `}putting back failed: ${revert.message}`,
-    };
-  }
-  return {
-    ...base,
-    status: 'failed',
-    now: deploy.changed ? app.to : app.from,
-    message: `${deploy.message}${deploy.deploymentRunning ? ' (left running)' : ''}`,
-  };
-}
-
-function resultOf(
-  plan: RollbackPlan,
-  outcome: RollbackResult['outcome'],
-  onFailure: 'revert' | 'keep',
-  outcomes: ReadonlyMap<string, AppOutcome>,
-): RollbackResult {
-  return {
-    command: 'run',
-    outcome,
-    date: plan.date,
-    group: plan.group,
-    onFailure,
-    services: plan.services.map((s) => {
-      const apps = s.apps.map((a) => appResult(a, outcomes.get(a.id)));
-      return {
-        service: s.service,
-        repository: s.repository,
-        choice: s.choice,
-        reason: s.reason,
-        ...(s.filledFrom ? { filledFrom: s.filledFrom } : {}),
-        status: serviceStatus(apps),
-        apps,
-      };
+/** Apps to change that a deployment of someone else holds (an unfinished run's own are not locks). */
+async function lockedApps(
+  toDeploy: ChangingApp[],
+  environment: Environment,
+  target: Target,
+): Promise<Locked> {
+  const byId = new Map(environment.workloads.map((w) => [w.id, w]));
+  const locked = await Promise.all(
+    toDeploy.map(async (a) => {
+      const w = byId.get(a.id)!;
+      const steps = environment.resumed.get(a.id)?.previous.steps ?? [];
+      const ours = await ownChangesInFlight(w, steps, target);
+      return { id: a.id, deployments: w.busy.filter((d) => !ours.includes(d)) };
     }),
-  };
+  );
+  return locked.filter((a) => a.deployments.length > 0);
 }
 
-function failureSentence(result: RollbackResult): string {
-  const bad = result.services.flatMap((s) => s.apps.filter((a) => !isOnTarget(a.status)));
-  const failed = bad.filter((a) => a.status === 'failed' || a.status === 'revert-failed');
-  const what = failed.map((a) => `${a.id}: ${a.message ?? a.status}`).join('; ');
-  if (result.interrupted)
-    return `the rollback to ${result.date} was interrupted (${result.interrupted})${what ? ` (${what})` : ''}; ${
-      result.outcome === 'reverted' ? 'every changed app is back on its previous image' : summaryLine(result)
-    }`;
-  if (result.outcome === 'reverted')
-    return `the rollback to ${result.date} failed (${what}); every changed app is back on its previous image`;
-  return `the rollback to ${result.date} failed (${what}); ${summaryLine(result)}`;
+async function dryRun(
+  plan: RollbackPlan,
+  locked: Locked,
+  settings: RunSettings,
+  ctx: CommandContext,
+  logger: Logger,
+): Promise<number> {
+  // The whole plan is shown, locked rows marked: the real run would stop on them (exit 1 as then).
+  const lockedBy = new Map(locked.map((l) => [l.id, l.deployments]));
+  const marked: RollbackPlan = {
+    ...plan,
+    services: plan.services.map((s) => ({
+      ...s,
+      apps: s.apps.map((a) => (lockedBy.has(a.id) ? { ...a, lockedBy: lockedBy.get(a.id)! } : a)),
+    })),
+  };
+  if (settings.savePlan)
+    await writeFileAtomic(settings.savePlan, redact(JSON.stringify(marked, null, 2)) + '\n');
+  const result = resultOf(marked, 'dry-run', settings.onFailure, new Map());
+  ctx.stdout.write(redact(settings.json ? resultJson(result) : formatPlanTable(marked)));
+  logger.info(
+    `dry run: nothing was changed${settings.savePlan ? ` (plan saved to ${settings.savePlan})` : ' or written'}`,
+  );
+  if (locked.length > 0 && !settings.force) assertNotLocked(locked, false);
+  return 0;
+}
+
+async function finish(
+  result: RollbackResult,
+  settings: RunSettings,
+  ctx: CommandContext,
+  files: RollbackResult['files'],
+  slack?: ReturnType<typeof slackFromEnv>,
+): Promise<number> {
+  result.files = files;
+  try {
+    await writeFileAtomic(settings.files.summary, redact(summaryLine(result)) + '\n');
+  } catch {
+    // The journal's state decides; a summary that cannot be written is said on stdout anyway.
+  }
+  await slack?.post(slackEndText(result, ctx.env.BUILD_URL));
+  ctx.stdout.write(redact(settings.json ? resultJson(result) : formatResultTable(result)));
+  return 0;
 }

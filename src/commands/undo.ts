@@ -1,25 +1,23 @@
 import path from 'node:path';
 import type { CommandContext } from './context';
-import { RollbackFailedError, UsageError } from '../errors';
-import type { TlsOptions } from '../http/client';
+import { InputError, RollbackFailedError, UnavailableError, UsageError } from '../errors';
 import { Journal } from '../journal/journal';
-import { createMarathonClient } from '../marathon/client';
-import { rollOut } from '../marathon/rollout';
-import { createWatcher } from '../marathon/watch';
+import { assertConfirmed, readConfirmedPlan } from '../plan/confirmed-plan';
+import { formatPlanTable } from '../plan/plan-text';
+import { formatResultTable, resultJson, slackEndText, summaryLine } from '../plan/rollback-report';
 import { slackFromEnv } from '../notify/slack';
-import { serviceNames } from '../plan/rollback-plan';
-import {
-  formatResultTable,
-  resultJson,
-  serviceStatus,
-  slackEndText,
-  type AppResult,
-  type RollbackResult,
-} from '../plan/rollback-report';
-import { insecureWarning } from '../util/insecure';
+import { rollOut } from '../rollout/rollout';
+import { connect } from '../run/environment';
+import { lockFolder } from '../run/folder-lock';
+import { readBack } from '../run/result';
+import { marathonTargetOf, SUMMARY_FILE } from '../run/settings';
+import { classify, planUndo } from '../undo/plan';
+import { openUndoRecord, UNDO_RECORD_FILE } from '../undo/record';
+import { undoResult } from '../undo/result';
+import { writeFileAtomic } from '../util/atomic-write';
 import { createLogger } from '../util/log';
 import { redact } from '../util/secrets';
-import { marathonTargetOf } from './run';
+import type { MarathonTarget } from '../marathon/auth';
 
 export interface UndoOptions {
   journal: string;
@@ -28,6 +26,10 @@ export interface UndoOptions {
   timeout?: number;
   concurrency?: number;
   force?: boolean;
+  dryRun?: boolean;
+  savePlan?: string;
+  expectPlan?: string;
+  record?: string;
   json?: boolean;
   insecure?: boolean;
   caFile?: string;
@@ -35,96 +37,131 @@ export interface UndoOptions {
 }
 
 /**
- * Put every app a rollback touched back on the image its journal recorded from before the
- * rollback, and watch until Marathon runs it. Safe to repeat: apps already back are left alone.
+ * Put every app a rollback changed back on the image its journal recorded from before, and watch
+ * until Marathon runs it: only apps that still run what the rollback put on them (anything
+ * someone changed since is left alone and named, unless --force). The run's journal is only read
+ * (it may be a read-only copy); the undo keeps its own record next to it, or at --record.
  */
 export async function undo(raw: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const options = raw as unknown as UndoOptions;
   if (!options.journal) throw new UsageError('--journal FILE is required');
+  if (options.savePlan && !options.dryRun) throw new UsageError('--save-plan goes with --dry-run');
+  if (options.expectPlan && options.dryRun)
+    throw new UsageError('--expect-plan is for the real undo, not --dry-run');
   const logger = createLogger({ quiet: options.quiet, stream: ctx.stderr });
-  const tls: TlsOptions = { insecure: options.insecure, caFile: options.caFile };
   const file = path.resolve(ctx.cwd, options.journal);
-  const journal = await Journal.read(file);
-  const recorded = journal.data.marathon;
+  const source = await Journal.read(file);
+  if (source.data.undoOf)
+    throw new InputError(`${file} is the record of an undo, not of a rollback`, {
+      hint: `pass the journal of the rollback: ${source.data.undoOf.file}`,
+    });
+  const recorded = source.data.target;
+  if (recorded.kind === 'kubernetes') throw new UsageError('this journal is of a Kubernetes rollback');
   // The journal knows where the rollback ran; a flag may still point elsewhere (a new load balancer).
-  const target = options.marathon || options.dcos ? marathonTargetOf(options) : recorded;
-  if (target.kind !== recorded.kind || target.url.replace(/\/+$/, '') !== recorded.url.replace(/\/+$/, ''))
+  const where: MarathonTarget = options.marathon || options.dcos ? marathonTargetOf(options) : recorded;
+  if (where.kind !== recorded.kind || where.url.replace(/\/+$/, '') !== recorded.url.replace(/\/+$/, ''))
     logger.warn(
-      `the journal was written for ${recorded.kind} ${recorded.url}; undoing on ${target.kind} ${target.url}`,
+      `the journal was written for ${recorded.kind} ${recorded.url}; undoing on ${where.kind} ${where.url}`,
     );
-  if (options.insecure) logger.warn(insecureWarning(target.url));
-  const concurrency = options.concurrency ?? 8;
-  const client = createMarathonClient({
-    target,
-    env: ctx.env,
-    cwd: ctx.cwd,
-    tls,
-    maxSockets: concurrency + 2,
-  });
-  const slack = slackFromEnv(ctx.env, { logger, tls: { caFile: tls.caFile } });
-  logger.info(
-    `undoing the rollback of ${journal.data.group} to ${journal.data.date}: ${journal.data.apps.length} app(s), Marathon ${client.apiUrl} (${client.auth.description})`,
-  );
-
-  await journal.setStatus('undoing');
-  const names = serviceNames([...new Set(journal.data.apps.map((a) => a.repository))]);
-  const label = (id: string, repository: string) => `${names.get(repository)} ${id}`;
-  const watcher = createWatcher(client, { timeoutMs: (options.timeout ?? 600) * 1000, logger });
-  const outcomes = await rollOut(
-    journal.data.apps.map((a) => ({
-      appId: a.id,
-      label: label(a.id, a.repository),
-      from: a.toImage,
-      to: a.fromImage,
-    })),
+  const recordFile = path.resolve(ctx.cwd, options.record ?? path.join(path.dirname(file), UNDO_RECORD_FILE));
+  const concurrency = options.concurrency;
+  const target = connect(
     {
-      client,
-      watcher,
-      journal,
-      action: 'undo',
+      target: where,
+      group: source.data.group,
+      tls: { insecure: options.insecure, caFile: options.caFile },
+      timeoutMs: (options.timeout ?? 600) * 1000,
       concurrency,
-      force: options.force ?? false,
-      stopOnFailure: false,
-      acceptDrift: true,
-      logger,
     },
+    ctx,
+    logger,
   );
-  logger.done();
+  logger.info(
+    `undoing the rollback of ${source.data.group} to ${source.data.date}: ${source.data.apps.length} app(s), ${target.where} (${target.credentials})`,
+  );
+  const lock = options.dryRun
+    ? undefined
+    : lockFolder(path.dirname(recordFile), `rollback undo --journal ${file}`);
+  try {
+    const record = options.dryRun ? undefined : await openUndoRecord(source, recordFile, logger);
+    const journal = record ?? source;
+    const now = new Map((await target.list()).map((w) => [w.id, w]));
+    const rows = journal.data.apps.map((a) => classify(a, now.get(a.id)));
+    const plan = { ...planUndo(journal.data, rows, options.force ?? false), ...approverOf(ctx) };
+    if (options.dryRun) {
+      if (options.savePlan)
+        await writeFileAtomic(
+          path.resolve(ctx.cwd, options.savePlan),
+          redact(JSON.stringify(plan, null, 2)) + '\n',
+        );
+      const result = undoResult(plan, rows, new Map(), 'dry-run');
+      ctx.stdout.write(redact(options.json ? resultJson(result) : formatPlanTable(plan)));
+      logger.info('dry run: nothing was changed');
+      return 0;
+    }
+    if (options.expectPlan)
+      assertConfirmed(
+        plan,
+        await readConfirmedPlan(path.resolve(ctx.cwd, options.expectPlan)),
+        options.expectPlan,
+      );
+    await journal.setStatus('undoing');
+    const changing = plan.services.flatMap((s) =>
+      s.apps.filter((a) => a.action === 'deploy').map((a) => ({ ...a, service: s.service })),
+    );
+    const outcomes = await rollOut(
+      changing.map((a) => ({ appId: a.id, label: `${a.service} ${a.id}`, from: a.from, to: a.to })),
+      {
+        target,
+        journal,
+        action: 'undo',
+        concurrency: concurrency ?? Math.max(1, changing.length),
+        force: options.force ?? false,
+        stopOnFailure: false,
+        logger,
+      },
+    );
+    logger.done();
+    const byId = new Map(outcomes.map((o) => [o.appId, o]));
+    const result = undoResult(plan, rows, byId, undefined, await readBack(target, logger));
+    result.files = { journal: journal.file, summary: path.join(path.dirname(journal.file), SUMMARY_FILE) };
+    await journal.setStatus(result.outcome === 'succeeded' ? 'undone' : 'undo-failed');
+    try {
+      await writeFileAtomic(result.files.summary!, redact(summaryLine(result)) + '\n');
+    } catch {
+      // Said on stdout anyway; the undo record has every step.
+    }
+    await slackFromEnv(ctx.env, { logger, tls: { caFile: options.caFile } })?.post(
+      slackEndText(result, ctx.env.BUILD_URL),
+    );
+    ctx.stdout.write(redact(options.json ? resultJson(result) : formatResultTable(result)));
+    if (result.outcome === 'succeeded') return 0;
+    return failed(result, outcomes, journal.file);
+  } finally {
+    lock?.release();
+  }
+}
 
-  const byId = new Map(outcomes.map((o) => [o.appId, o]));
-  const ok = outcomes.every((o) => o.ok);
-  const result: RollbackResult = {
-    command: 'undo',
-    outcome: ok ? 'succeeded' : 'failed',
-    date: journal.data.date,
-    group: journal.data.group,
-    services: [...names].map(([repository, service]) => {
-      const apps = journal.data.apps
-        .filter((a) => a.repository === repository)
-        .map((a): AppResult => {
-          const o = byId.get(a.id)!;
-          return {
-            id: a.id,
-            from: a.toImage,
-            to: a.fromImage,
-            status: o.ok ? 'restored' : 'failed',
-            // Once Marathon accepted the change, the app names the restored image, even if unhealthy.
-            now: o.ok || o.changed ? a.fromImage : a.toImage,
-            ...(o.ok && !o.changed ? { message: 'was already on it' } : {}),
-            ...(o.message ? { message: o.message } : {}),
-          };
-        });
-      return { service, repository, status: serviceStatus(apps), apps };
-    }),
-    files: { journal: file },
-  };
-  await journal.setStatus(ok ? 'undone' : 'undo-failed');
-  await slack?.post(slackEndText(result, ctx.env.BUILD_URL));
-  ctx.stdout.write(redact(options.json ? resultJson(result) : formatResultTable(result)));
-  if (ok) return 0;
-  const failed = result.services.flatMap((s) => s.apps.filter((a) => a.status === 'failed'));
-  throw new RollbackFailedError(
-    `undo incomplete: ${failed.map((a) => `${a.id}: ${a.message ?? 'failed'}`).join('; ')}`,
-    { hint: `the other apps are back; run undo again once the cause is fixed (${file})` },
-  );
+const approverOf = (ctx: CommandContext) =>
+  ctx.env.ROLLBACK_APPROVER?.trim() ? { approver: ctx.env.ROLLBACK_APPROVER.trim() } : {};
+
+function failed(
+  result: ReturnType<typeof undoResult>,
+  outcomes: Array<{ appId: string; ok: boolean; changed: boolean; unreachable?: boolean }>,
+  recordFile: string,
+): never {
+  const apps = result.services.flatMap((s) => s.apps);
+  const back = apps.filter((a) => a.status === 'restored').map((a) => a.id);
+  const notBack = apps.filter((a) => !['restored', 'unchanged'].includes(a.status));
+  const list = notBack.map((a) => `${a.id}: ${a.message ?? a.status}`).join('; ');
+  const backText = back.length
+    ? `back on their images from before: ${back.join(', ')}`
+    : 'no app was put back';
+  if (outcomes.some((o) => o.unreachable))
+    throw new UnavailableError(`undo incomplete, Marathon could not be reached (${list}); ${backText}`, {
+      hint: `run undo again when Marathon answers (${recordFile})`,
+    });
+  throw new RollbackFailedError(`undo incomplete (${list}); ${backText}`, {
+    hint: `--force puts drifted apps back anyway; run undo again once the cause is fixed (${recordFile})`,
+  });
 }

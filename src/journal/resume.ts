@@ -1,4 +1,5 @@
-import type { JournalApp, JournalData } from './journal';
+import type { JournalApp, JournalData } from './format';
+import { stillOurs, type Running } from './ownership';
 
 /**
  * Picking up after a run that did not finish (killed, or failed with --on-failure keep): rerunning
@@ -13,8 +14,8 @@ export interface Resumed {
   /** The previous journal's history of this app (its steps say which deployments are ours). */
   previous: JournalApp;
   /**
-   * The previous run put this app on its current image: the rollback as a whole started from the
-   * previous journal's fromImage and definition, not from what Marathon shows now.
+   * The previous run put this app on its current image (and nobody changed it since): the
+   * rollback as a whole started from the previous journal's fromImage, not from what runs now.
    */
   changedByPrevious: boolean;
 }
@@ -25,16 +26,17 @@ export function resumable(
 ): previous is JournalData {
   return (
     previous !== undefined &&
+    previous.undoOf === undefined &&
     UNFINISHED.has(previous.status) &&
     previous.date === current.date &&
     previous.group === current.group
   );
 }
 
-/** What the previous, unfinished run of the same day did to each app it touched, by app id. */
+/** What the previous, unfinished run of the same point did to each app it touched, by app id. */
 export function resumeApps(
   previous: JournalData,
-  apps: ReadonlyArray<{ id: string; image?: string }>,
+  apps: ReadonlyArray<Running & { id: string }>,
 ): Map<string, Resumed> {
   const out = new Map<string, Resumed>();
   for (const app of apps) {
@@ -42,16 +44,9 @@ export function resumeApps(
     if (!prev || prev.steps.length === 0) continue;
     out.set(app.id, {
       previous: prev,
-      changedByPrevious: app.image === prev.toImage && prev.fromImage !== prev.toImage,
+      changedByPrevious:
+        prev.fromImage !== prev.toImage && app.image === prev.toImage && stillOurs(app, prev.steps),
     });
   }
   return out;
-}
-
-/** Whether the journaled steps asked Marathon to put `image` on the app (so its deployment is ours). */
-export function requested(steps: JournalApp['steps'], image: string | undefined): boolean {
-  return (
-    image !== undefined &&
-    steps.some((s) => s.image === image && (s.outcome === 'requested' || s.outcome === 'started'))
-  );
 }

@@ -1,68 +1,35 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
-import {
-  AuthError,
-  BadAnswerError,
-  InputError,
-  RollbackFailedError,
-  UnavailableError,
-  UsageError,
-} from '../errors';
+import { AuthError, BadAnswerError, InputError, RollbackFailedError, UnavailableError } from '../errors';
 import { createHttpClient, exceededAnswerLimit, type TlsOptions } from '../http/client';
 import { defaultRetryPolicy, requestWithRetry, type RetryPolicy } from '../http/retry';
+import { ChangeUncertainError } from '../targets/target';
 import { assertCaFile } from '../util/ca-file';
 import { quote } from '../util/quote';
 import { parseServiceUrl } from '../util/service-url';
 import { TLS_FIX, tlsFailureCode } from '../util/tls';
+import {
+  APP_ID,
+  appProblem,
+  assertAppId,
+  isAppList,
+  isAppWrapper,
+  isDeploymentList,
+  isPodList,
+  isUnderGroup,
+  messageOf,
+  normalizeGroup,
+  type DeployResult,
+  type MarathonApp,
+  type MarathonDeployment,
+  type MarathonPod,
+} from './answers';
 import { describeNetworkError, marathonAuthFromEnv, type MarathonAuth, type MarathonTarget } from './auth';
 
 /**
- * The part of Marathon's REST API a rollback needs: list the apps of a group, read one, change its
- * image, and read the running deployments. Every answer is checked at this boundary; statuses
- * become typed errors that say what to do.
+ * The part of Marathon's REST API a rollback needs: list the apps (and pods) of a group, read one,
+ * change its image, and read the running deployments. Every answer is checked at this boundary;
+ * statuses become typed errors that say what to do.
  */
-
-export interface MarathonContainer {
-  type?: string;
-  docker?: { image?: string; [key: string]: unknown };
-  [key: string]: unknown;
-}
-
-export interface MarathonTask {
-  id?: string;
-  version?: string;
-  state?: string;
-  [key: string]: unknown;
-}
-
-export interface MarathonApp {
-  id: string;
-  instances?: number;
-  version?: string;
-  container?: MarathonContainer | null;
-  healthChecks?: unknown[];
-  tasksRunning?: number;
-  tasksHealthy?: number;
-  tasksStaged?: number;
-  tasksUnhealthy?: number;
-  deployments?: Array<{ id: string }>;
-  tasks?: MarathonTask[];
-  lastTaskFailure?: { message?: string; timestamp?: string; version?: string; state?: string } | null;
-  [key: string]: unknown;
-}
-
-export interface MarathonDeployment {
-  id: string;
-  version?: string;
-  affectedApps: string[];
-  currentStep?: number;
-  totalSteps?: number;
-  [key: string]: unknown;
-}
-
-export interface DeployResult {
-  deploymentId: string;
-  version?: string;
-}
 
 /** 409: a deployment that is not ours holds the app. */
 export class AppLockedError extends RollbackFailedError {
@@ -87,16 +54,34 @@ export class AppNotFoundError extends InputError {
   }
 }
 
+/**
+ * A Marathon without PATCH took our PUT for an app that no longer existed and created it (201)
+ * from the container alone: 1 cpu, 128 MB, one instance, no env, no health checks.
+ */
+export class AppRecreatedError extends RollbackFailedError {
+  constructor(readonly appId: string) {
+    super(
+      `app ${appId} had been deleted; Marathon created it anew from the image alone (HTTP 201, default resources, no env or health checks)`,
+      { hint: `check ${appId} in Marathon and delete it unless someone wants it back` },
+    );
+  }
+}
+
 export interface MarathonClient {
   /** Where the Marathon API lives (for messages and the journal). */
   readonly apiUrl: string;
   readonly auth: MarathonAuth;
   /** Every app under `group` (whole path segments: /ds/dev never matches /ds/dev2). */
   listApps(group: string): Promise<MarathonApp[]>;
-  getApp(id: string): Promise<MarathonApp>;
-  /** PUT the app's whole container with only the Docker image changed. */
-  deployImage(app: MarathonApp, image: string, options?: { force?: boolean }): Promise<DeployResult>;
-  deployments(): Promise<MarathonDeployment[]>;
+  /** Every pod under `group`; none when this Marathon has no pods API. */
+  listPods(group: string): Promise<MarathonPod[]>;
+  getApp(id: string, signal?: AbortSignal): Promise<MarathonApp>;
+  /**
+   * Change only the app's Docker image: PATCH the whole container with the image replaced (PUT on
+   * a Marathon without PATCH). Sent once: a change request is never repeated blindly.
+   */
+  updateImage(app: MarathonApp, image: string, options?: { force?: boolean }): Promise<DeployResult>;
+  deployments(signal?: AbortSignal): Promise<MarathonDeployment[]>;
 }
 
 export interface MarathonClientOptions {
@@ -119,22 +104,6 @@ export interface MarathonClientOptions {
  */
 export const MAX_MARATHON_ANSWER_BYTES = 64 * 1024 * 1024;
 
-const APP_ID = /^(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)+$/;
-
-/** `/ds/dev/` → `/ds/dev`; rejects what Marathon would not accept as a group path. */
-export function normalizeGroup(group: string): string {
-  const trimmed = group.trim().replace(/\/+$/, '');
-  if (trimmed === '') return '/';
-  const absolute = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
-  if (!APP_ID.test(absolute))
-    throw new UsageError(`--group ${quote(group)} is not a Marathon group path such as /ds/dev`);
-  return absolute;
-}
-
-export function isUnderGroup(appId: string, group: string): boolean {
-  return group === '/' || appId.startsWith(`${group}/`);
-}
-
 const CREDENTIALS_HINT = {
   marathon: 'put them in MARATHON_USER and MARATHON_PASSWORD',
   dcos: 'put them in DCOS_USER and DCOS_PASSWORD (or DCOS_SERVICE_ACCOUNT_ID and its key, or DCOS_TOKEN)',
@@ -148,6 +117,9 @@ export function marathonBaseUrl(kind: MarathonTarget['kind'], url: string): stri
     credentialsHint: CREDENTIALS_HINT[kind],
   });
 }
+
+/** Errors after which a request cannot have reached the server: repeating nothing, changing nothing. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 export function createMarathonClient(options: MarathonClientOptions): MarathonClient {
   // Also for a target read from a journal: a hand-edited URL must not carry credentials either.
@@ -165,14 +137,25 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
   const auth = marathonAuthFromEnv(options.target, options.env, { http, cwd: options.cwd, retry });
   const flag = `--${options.target.kind}`;
   const maxAnswerBytes = options.maxAnswerBytes ?? MAX_MARATHON_ANSWER_BYTES;
+  const pointAt = `check ${flag}: it must point at ${options.target.kind === 'dcos' ? 'the DC/OS cluster' : 'Marathon itself'}`;
+  /** Learned from the first 405: this Marathon has no PATCH (before 1.4), so changes go as PUT. */
+  let patchMissing = false;
 
-  /** One request with auth; a 401 triggers one fresh login when that can help. */
-  async function send<T>(config: AxiosRequestConfig, retries: boolean): Promise<AxiosResponse<T>> {
+  /**
+   * One request with auth; a 401 triggers one fresh login when that can help. A change (`change`)
+   * is sent once, and a failure that may have come after Marathon took it is ChangeUncertainError.
+   */
+  async function send<T>(
+    config: AxiosRequestConfig,
+    mode: { change?: boolean; signal?: AbortSignal } = {},
+  ): Promise<AxiosResponse<T>> {
     let authorization: string | undefined;
+    const what = `${config.method ?? 'GET'} ${config.url}`;
     const once = async () => {
       authorization = await auth.header();
       const request: AxiosRequestConfig = {
         ...config,
+        ...(mode.signal ? { signal: mode.signal } : {}),
         maxContentLength: maxAnswerBytes,
         url: `${apiUrl}${config.url}`,
         headers: {
@@ -182,10 +165,9 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         },
       };
       try {
-        // A PUT is not repeated blindly: the first may have started a deployment.
-        return retries
-          ? await requestWithRetry<T>(http, request, retry)
-          : await http.request<T>({ ...request, validateStatus: () => true });
+        return mode.change
+          ? await http.request<T>({ ...request, validateStatus: () => true })
+          : await requestWithRetry<T>(http, request, retry);
       } catch (err) {
         const tls = tlsFailureCode(err);
         if (tls)
@@ -193,8 +175,13 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         const limit = exceededAnswerLimit(err);
         if (limit !== undefined)
           throw new BadAnswerError(
-            `Marathon at ${apiUrl} answered ${config.method ?? 'GET'} ${config.url} with more than the limit of ${Math.round(limit / 1024 / 1024)} MiB`,
+            `Marathon at ${apiUrl} answered ${what} with more than the limit of ${Math.round(limit / 1024 / 1024)} MiB`,
             { hint: `check ${flag}: it must point at Marathon's API` },
+          );
+        const code = (err as { code?: string }).code ?? '';
+        if (mode.change && !NEVER_SENT.has(code))
+          throw new ChangeUncertainError(
+            `no answer from Marathon at ${apiUrl} to ${what} (${describeNetworkError(err)}); it may have been carried out`,
           );
         throw new UnavailableError(`cannot reach Marathon at ${apiUrl}: ${describeNetworkError(err)}`, {
           hint: `check ${flag}`,
@@ -209,20 +196,22 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       });
     if (response.status === 403)
       throw new AuthError(
-        `Marathon at ${apiUrl} does not allow ${auth.description} to ${config.method ?? 'GET'} ${config.url}: HTTP 403${messageOf(response.data)}`,
+        `Marathon at ${apiUrl} does not allow ${auth.description} to ${what}: HTTP 403${messageOf(response.data)}`,
         { hint: 'grant the account access to the group (dcos:service:marathon:marathon:services:<group>)' },
       );
-    if (response.status >= 500)
+    if (response.status >= 500) {
+      // A proxy's 502 or Marathon's own 500 may come after the change was stored.
+      if (mode.change)
+        throw new ChangeUncertainError(
+          `Marathon at ${apiUrl} answered ${what} with HTTP ${response.status}${messageOf(response.data)}; it may have been carried out`,
+        );
       throw new UnavailableError(
         `Marathon at ${apiUrl} answered HTTP ${response.status}${messageOf(response.data)}`,
-        {
-          hint: 'try again when Marathon is healthy',
-        },
+        { hint: 'try again when Marathon is healthy' },
       );
+    }
     return response;
   }
-
-  const pointAt = `check ${flag}: it must point at ${options.target.kind === 'dcos' ? 'the DC/OS cluster' : 'Marathon itself'}`;
 
   function expectJson<T>(response: AxiosResponse<unknown>, check: (v: unknown) => v is T, what: string): T {
     if (!check(response.data)) {
@@ -247,6 +236,25 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
     return value as MarathonApp;
   }
 
+  const unexpected = (response: AxiosResponse<unknown>, what: string) =>
+    new UnavailableError(
+      `Marathon at ${apiUrl} answered HTTP ${response.status} to ${what}${messageOf(response.data)}`,
+    );
+
+  async function sendChange(app: MarathonApp, body: unknown, force: boolean) {
+    const url = `/v2/apps${app.id}${force ? '?force=true' : ''}`;
+    const headers = { 'Content-Type': 'application/json' };
+    if (!patchMissing) {
+      const response = await send<unknown>({ method: 'PATCH', url, data: body, headers }, { change: true });
+      if (response.status !== 405) return { response, method: 'PATCH' };
+      patchMissing = true;
+    }
+    return {
+      response: await send<unknown>({ method: 'PUT', url, data: body, headers }, { change: true }),
+      method: 'PUT',
+    };
+  }
+
   return {
     apiUrl,
     auth,
@@ -254,14 +262,11 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
     async listApps(group) {
       const g = normalizeGroup(group);
       const query = g === '/' ? '' : `id=${encodeURIComponent(g)}&`;
-      const response = await send<unknown>(
-        { method: 'GET', url: `/v2/apps?${query}embed=apps.counts&embed=apps.deployments` },
-        true,
-      );
-      if (response.status !== 200)
-        throw new UnavailableError(
-          `Marathon at ${apiUrl} answered HTTP ${response.status} to the app list${messageOf(response.data)}`,
-        );
+      const response = await send<unknown>({
+        method: 'GET',
+        url: `/v2/apps?${query}embed=apps.counts&embed=apps.deployments`,
+      });
+      if (response.status !== 200) throw unexpected(response, 'the app list');
       const body = expectJson(response, isAppList, 'the app list');
       const apps = body.apps.map((app) => expectApp(app, 'the app list'));
       // `id` is a case-insensitive substring filter: /ds/dev also matches /ds/dev2 and /x/ds/dev.
@@ -276,14 +281,20 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       return inGroup;
     },
 
-    async getApp(id) {
+    async listPods(group) {
+      const g = normalizeGroup(group);
+      const response = await send<unknown>({ method: 'GET', url: '/v2/pods' });
+      // Marathon before 1.4 (and some proxies) have no pods API: then there are no pods to miss.
+      if (response.status === 404 || response.status === 405) return [];
+      if (response.status !== 200) throw unexpected(response, 'the pod list');
+      return expectJson(response, isPodList, 'the pod list').filter((p) => isUnderGroup(p.id, g));
+    },
+
+    async getApp(id, signal) {
       assertAppId(id);
-      const response = await send<unknown>({ method: 'GET', url: `/v2/apps${id}` }, true);
+      const response = await send<unknown>({ method: 'GET', url: `/v2/apps${id}` }, { signal });
       if (response.status === 404) throw new AppNotFoundError(id, apiUrl, flag);
-      if (response.status !== 200)
-        throw new UnavailableError(
-          `Marathon at ${apiUrl} answered HTTP ${response.status} for app ${id}${messageOf(response.data)}`,
-        );
+      if (response.status !== 200) throw unexpected(response, `app ${id}`);
       const app = expectApp(expectJson(response, isAppWrapper, `app ${id}`).app, `app ${id}`);
       if (app.id !== id)
         throw new BadAnswerError(`Marathon at ${apiUrl} answered app ${id} with app ${quote(app.id)}`, {
@@ -292,23 +303,15 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
       return app;
     },
 
-    async deployImage(app, image, deployOptions = {}) {
+    async updateImage(app, image, updateOptions = {}) {
       assertAppId(app.id);
       const container = app.container;
       if (!container?.docker?.image)
         throw new InputError(`app ${app.id} has no Docker image (container.docker.image) to change`);
       // A top-level field replaces the stored one whole, so the complete container goes back with
-      // only the image changed; `version`/`versionInfo` would turn the PUT into a 422.
+      // only the image changed; `version`/`versionInfo` would turn the request into a 422.
       const body = { container: { ...container, docker: { ...container.docker, image } } };
-      const response = await send<unknown>(
-        {
-          method: 'PUT',
-          url: `/v2/apps${app.id}${deployOptions.force ? '?force=true' : ''}`,
-          data: body,
-          headers: { 'Content-Type': 'application/json' },
-        },
-        false,
-      );
+      const { response, method } = await sendChange(app, body, updateOptions.force ?? false);
       if (response.status === 409) {
         const data = response.data as { deployments?: Array<{ id?: unknown }> } | undefined;
         const ids = (Array.isArray(data?.deployments) ? data.deployments : [])
@@ -320,109 +323,25 @@ export function createMarathonClient(options: MarathonClientOptions): MarathonCl
         throw new RollbackFailedError(
           `Marathon rejected the new definition of ${app.id} (HTTP ${response.status})${messageOf(response.data)}`,
         );
-      if (response.status === 404)
-        throw new InputError(`app ${app.id} no longer exists in Marathon at ${apiUrl}`);
+      // PATCH never creates: a 404 means someone deleted the app.
+      if (response.status === 404) throw new AppNotFoundError(app.id, apiUrl, flag);
+      if (response.status === 201 && method === 'PUT') throw new AppRecreatedError(app.id);
       if (response.status !== 200 && response.status !== 201)
-        throw new UnavailableError(
-          `Marathon at ${apiUrl} answered HTTP ${response.status} to the update of ${app.id}${messageOf(response.data)}`,
-        );
+        throw unexpected(response, `the update of ${app.id}`);
       const data = (response.data ?? {}) as { deploymentId?: unknown; version?: unknown };
       const deploymentId =
         typeof data.deploymentId === 'string'
           ? data.deploymentId
           : String(response.headers['marathon-deployment-id'] ?? '');
       if (!deploymentId)
-        throw new UnavailableError(`Marathon accepted the update of ${app.id} but named no deployment`);
+        throw new ChangeUncertainError(`Marathon accepted the update of ${app.id} but named no deployment`);
       return { deploymentId, ...(typeof data.version === 'string' ? { version: data.version } : {}) };
     },
 
-    async deployments() {
-      const response = await send<unknown>({ method: 'GET', url: '/v2/deployments' }, true);
-      if (response.status !== 200)
-        throw new UnavailableError(
-          `Marathon at ${apiUrl} answered HTTP ${response.status} to the deployment list`,
-        );
+    async deployments(signal) {
+      const response = await send<unknown>({ method: 'GET', url: '/v2/deployments' }, { signal });
+      if (response.status !== 200) throw unexpected(response, 'the deployment list');
       return expectJson(response, isDeploymentList, 'the deployment list');
     },
   };
-}
-
-function assertAppId(id: string): void {
-  // Ids come from Marathon or from a journal a person may have edited; never build a path from junk.
-  if (!APP_ID.test(id)) throw new InputError(`"${id}" is not a Marathon app id`);
-}
-
-/** ` : message (details)` from Marathon's error body, or nothing. */
-export function messageOf(data: unknown): string {
-  if (!data || typeof data !== 'object') return '';
-  const { message, details } = data as { message?: unknown; details?: unknown };
-  if (typeof message !== 'string') return '';
-  let extra = '';
-  if (Array.isArray(details)) {
-    extra = details
-      .map((d: { path?: unknown; errors?: unknown }) =>
-        `${typeof d?.path === 'string' ? d.path : ''} ${Array.isArray(d?.errors) ? d.errors.join('; ') : ''}`.trim(),
-      )
-      .filter(Boolean)
-      .join(', ');
-  } else if (typeof details === 'string') extra = details;
-  return `: ${message}${extra ? ` (${extra})` : ''}`;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * What is wrong with an app in an answer, as Marathon's API documents apps (RAML app.raml): an
- * object with an id; `container` absent (a command app) or an object whose `docker.image` is a
- * string, required for type DOCKER; `deployments` a list of {id}. Undefined when nothing is.
- */
-export function appProblem(v: unknown): string | undefined {
-  if (!isObject(v)) return 'an app that is not a JSON object';
-  if (typeof v.id !== 'string' || v.id === '') return 'an app without an id';
-  const app = `app ${quote(v.id)}`;
-  const c = v.container;
-  if (c !== undefined && c !== null) {
-    if (!isObject(c)) return `${app} whose container is not an object`;
-    if (c.type !== undefined && typeof c.type !== 'string')
-      return `${app} whose container type is not a string`;
-    const d = c.docker;
-    if (d !== undefined && d !== null && !isObject(d))
-      return `${app} whose container.docker is not an object`;
-    const image = isObject(d) ? d.image : undefined;
-    if (image !== undefined && typeof image !== 'string') return `${app} whose Docker image is not a string`;
-    if ((c.type ?? 'DOCKER') === 'DOCKER' && !image)
-      return `${app} of container type DOCKER without a Docker image (container.docker.image)`;
-  }
-  if (
-    v.deployments !== undefined &&
-    !(Array.isArray(v.deployments) && v.deployments.every((d) => isObject(d) && typeof d.id === 'string'))
-  )
-    return `${app} whose deployments are not a list of {"id": ...}`;
-  return undefined;
-}
-
-function isAppList(v: unknown): v is { apps: unknown[] } {
-  return isObject(v) && Array.isArray(v.apps);
-}
-
-function isAppWrapper(v: unknown): v is { app: unknown } {
-  return isObject(v) && v.app !== undefined;
-}
-
-function isDeploymentList(v: unknown): v is MarathonDeployment[] {
-  return (
-    Array.isArray(v) &&
-    v.every((d) => isObject(d) && typeof d.id === 'string' && Array.isArray(d.affectedApps))
-  );
-}
-
-/** The Docker image of an app, for container types DOCKER (the default) and MESOS. */
-export function dockerImageOf(app: MarathonApp): string | undefined {
-  const c = app.container;
-  if (!c) return undefined;
-  const type = c.type ?? 'DOCKER';
-  if (type !== 'DOCKER' && type !== 'MESOS') return undefined;
-  const image = c.docker?.image;
-  return typeof image === 'string' && image !== '' ? image : undefined;
 }

@@ -1,21 +1,26 @@
 import type { Logger } from '../util/log';
-import type { MarathonApp, MarathonClient, MarathonDeployment, MarathonTask } from './client';
-import { displayVersion } from './image';
-import { dockerImageOf } from './client';
 import { sleep as abortableSleep } from '../util/sleep';
+import {
+  configVersionOf,
+  dockerImageOf,
+  type MarathonApp,
+  type MarathonDeployment,
+  type MarathonTask,
+} from './answers';
+import type { MarathonClient } from './client';
+import { displayVersion } from './image';
 
 /**
  * Waiting for a deployment. Marathon has no deployment timeout and a cancelled deployment vanishes
  * from the list just like a finished one, so "gone from /v2/deployments" alone proves nothing:
- * done means gone AND the app runs the new version with every instance healthy (or running, for
+ * done means gone AND the app runs the new image with every instance healthy (or running, for
  * apps without health checks). Polling is shared: one deployment list per tick for all watchers.
+ * No poll outlives the timeout or an interruption: each request is aborted with the watch.
  */
 
 export interface WatchTarget {
   appId: string;
   deploymentId: string;
-  /** The version Marathon gave the change (PUT reply); the image decides when it gave none. */
-  version?: string;
   image: string;
   /** The key of the progress line (usually the app id). */
   label: string;
@@ -24,7 +29,7 @@ export interface WatchTarget {
 }
 
 export type WatchOutcome =
-  | { ok: true; elapsedMs: number }
+  | { ok: true; elapsedMs: number; /** The app's configuration version at the end. */ version?: string }
   | {
       ok: false;
       elapsedMs: number;
@@ -56,35 +61,30 @@ export interface AppReadiness {
   counts: string;
 }
 
-/** Whether the app as Marathon shows it runs `target` on every instance. */
-export function readiness(app: MarathonApp, target: Pick<WatchTarget, 'version' | 'image'>): AppReadiness {
+/**
+ * Whether the app as Marathon shows it runs `image` on every instance, healthy, with no deployment
+ * of its own pending. The version does not matter: someone else's forced restart, or a change that
+ * changed nothing (Marathon then keeps the old version), still ends with the app on our image.
+ */
+export function readiness(app: MarathonApp, image: string): AppReadiness {
   const instances = app.instances ?? 1;
   const checked = (app.healthChecks?.length ?? 0) > 0;
   const up = checked ? (app.tasksHealthy ?? 0) : (app.tasksRunning ?? 0);
-  // During a restart the old tasks stay healthy until the new ones are: counting all of them would
-  // print "2/2 healthy" from the first second. Count the tasks of the new version when Marathon
-  // embeds them (GET /v2/apps/{id} always does).
-  const newTasks =
-    target.version !== undefined && app.tasks !== undefined
-      ? app.tasks.filter((t) => t.version === target.version && isTaskUp(t, checked)).length
-      : undefined;
+  // Tasks started before the current configuration run the old image, even while healthy: during
+  // a restart "2/2 healthy" would otherwise show from the first second. GET /v2/apps/{id} embeds them.
+  const config = configVersionOf(app);
+  const tasks = app.tasks;
+  const isNew = (t: MarathonTask) => config === undefined || (t.version ?? '') >= config;
+  const newUp = tasks ? tasks.filter((t) => isNew(t) && isTaskUp(t, checked)).length : undefined;
+  const oldTasks = tasks?.some((t) => t.version !== undefined && !isNew(t)) ?? false;
   const counts =
-    newTasks !== undefined && newTasks < instances
-      ? `${newTasks}/${instances} new tasks ${checked ? 'healthy' : 'running'}`
+    newUp !== undefined && newUp < instances
+      ? `${newUp}/${instances} new tasks ${checked ? 'healthy' : 'running'}`
       : `${Math.min(up, instances)}/${instances} ${checked ? 'healthy' : 'running'}${up > instances ? ', old tasks stopping' : ''}`;
-  // A scale by someone else after our change gives a new version but keeps our config change.
-  const configVersion = (app.versionInfo as { lastConfigChangeAt?: unknown } | undefined)?.lastConfigChangeAt;
-  const onVersion =
-    target.version === undefined || app.version === target.version || configVersion === target.version;
-  const onImage = dockerImageOf(app) === target.image;
-  // With tasks embedded, tasks of an older version still running mean the restart is not over.
-  const oldTasks =
-    target.version !== undefined &&
-    app.version === target.version &&
-    (app.tasks ?? []).some((t) => t.version !== undefined && t.version !== target.version);
+  const onImage = dockerImageOf(app) === image;
   const idle = (app.deployments ?? []).length === 0;
   return {
-    ready: onVersion && onImage && idle && !oldTasks && up === instances && (app.tasksStaged ?? 0) === 0,
+    ready: onImage && idle && !oldTasks && up === instances && (app.tasksStaged ?? 0) === 0,
     counts,
   };
 }
@@ -110,13 +110,15 @@ export function createWatcher(
   const minInterval = options.minIntervalMs ?? 250;
   const maxInterval = options.maxIntervalMs ?? 2000;
   let shared: { at: number; list: Promise<MarathonDeployment[]> } | undefined;
-  const deploymentList = () => {
+  // Shared by every watcher of a tick, so no single watcher's signal may cancel it: each one stops
+  // waiting for it on its own signal instead.
+  const deploymentList = (signal: AbortSignal) => {
     if (!shared || now() - shared.at >= minInterval / 2) {
-      const list = client.deployments();
+      const list = client.deployments(AbortSignal.timeout(options.timeoutMs + 1000));
       list.catch(() => undefined);
       shared = { at: now(), list };
     }
-    return shared.list;
+    return untilAborted(shared.list, signal);
   };
 
   return {
@@ -134,53 +136,54 @@ export function createWatcher(
       let lastError: string | undefined;
       let lastSeen: { running: boolean; app?: MarathonApp } = { running: true };
       const version = displayVersion(target.image);
+      const interrupted = (): WatchOutcome => {
+        const message = `interrupted while deploying ${version}`;
+        report(message);
+        return {
+          ok: false,
+          elapsedMs: elapsed(),
+          deploymentRunning: lastSeen.running,
+          message,
+          interrupted: true,
+        };
+      };
       for (;;) {
-        if (target.signal?.aborted) {
-          const message = `interrupted while deploying ${version}`;
-          report(message);
-          return {
-            ok: false,
-            elapsedMs: elapsed(),
-            deploymentRunning: lastSeen.running,
-            message,
-            interrupted: true,
-          };
-        }
+        if (target.signal?.aborted) return interrupted();
         try {
-          const [list, app] = await Promise.all([deploymentList(), client.getApp(target.appId)]);
+          // A request that trickles or hangs must not hold the watch past its timeout or an interruption.
+          const poll = pollSignal(target.signal, options.timeoutMs - elapsed());
+          const [list, app] = await Promise.all([deploymentList(poll), client.getApp(target.appId, poll)]);
           lastError = undefined;
           const running = list.some((d) => d.id === target.deploymentId);
-          const state = readiness(app, target);
+          const state = readiness(app, target.image);
           lastSeen = { running, app };
           if (!running && state.ready) {
             report(`on ${version}, ${state.counts}`);
-            return { ok: true, elapsedMs: elapsed() };
+            const v = configVersionOf(app);
+            return { ok: true, elapsedMs: elapsed(), ...(v ? { version: v } : {}) };
           }
-          if (
-            !running &&
-            target.version !== undefined &&
-            app.version !== target.version &&
-            dockerImageOf(app) !== target.image
-          ) {
+          if (!running && dockerImageOf(app) !== target.image) {
             const message = `was changed by someone else while deploying (now ${displayVersion(dockerImageOf(app) ?? '?')}, version ${app.version ?? '?'})`;
             report(`failed: ${message}`);
             return { ok: false, elapsedMs: elapsed(), deploymentRunning: false, message };
           }
-          const failure = recentFailure(app, target);
+          const failure = recentFailure(app);
+          const others = (app.deployments ?? []).filter((d) => d.id !== target.deploymentId).length;
           report(
             running
               ? `deploying ${version}: ${state.counts}${failure ? `, last task failure: ${failure}` : ''}`
-              : `deployment ended, waiting for ${version}: ${state.counts}${failure ? `, last task failure: ${failure}` : ''}`,
+              : `${others > 0 ? 'on it; another deployment of the app is running' : 'deployment ended'}, waiting for ${version}: ${state.counts}${failure ? `, last task failure: ${failure}` : ''}`,
           );
         } catch (err) {
+          if (target.signal?.aborted) return interrupted();
           lastError = (err as Error).message;
           report(`cannot read the state from Marathon: ${lastError}`);
         }
         if (elapsed() >= options.timeoutMs) {
           const limit = `${Math.round(options.timeoutMs / 1000)}s`;
           const app = lastSeen.app;
-          const failure = app ? recentFailure(app, target) : undefined;
-          const counts = app ? readiness(app, target).counts : 'state unknown';
+          const failure = app ? recentFailure(app) : undefined;
+          const counts = app ? readiness(app, target.image).counts : 'state unknown';
           const message = lastError
             ? `not confirmed within ${limit}: ${lastError}`
             : lastSeen.running
@@ -196,11 +199,29 @@ export function createWatcher(
   };
 }
 
-function recentFailure(app: MarathonApp, target: Pick<WatchTarget, 'version'>): string | undefined {
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    promise.then(
+      (v) => (signal.removeEventListener('abort', abort), resolve(v)),
+      (e) => (signal.removeEventListener('abort', abort), reject(e)),
+    );
+  });
+}
+
+/** Aborts with the watch, and at the latest a little after the watch's own time is up. */
+function pollSignal(watch: AbortSignal | undefined, remainingMs: number): AbortSignal {
+  const deadline = AbortSignal.timeout(Math.max(0, remainingMs) + 1000);
+  return watch ? AbortSignal.any([watch, deadline]) : deadline;
+}
+
+function recentFailure(app: MarathonApp): string | undefined {
   const f = app.lastTaskFailure;
   if (!f || typeof f.message !== 'string') return undefined;
-  // Only failures of the new version matter; an old one is history.
-  if (target.version !== undefined && f.version !== undefined && f.version !== target.version)
-    return undefined;
+  // Only failures of the current configuration matter; an old one is history.
+  const config = configVersionOf(app);
+  if (config !== undefined && f.version !== undefined && f.version < config) return undefined;
   return f.message.slice(0, 200);
 }

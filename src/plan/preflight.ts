@@ -1,5 +1,6 @@
 import { InputError, RollbackFailedError } from '../errors';
 import { createLimiter } from '../http/limiter';
+import { parseImageReference } from '../marathon/image';
 import type { RollbackPlan } from './rollback-plan';
 
 /**
@@ -9,21 +10,42 @@ import type { RollbackPlan } from './rollback-plan';
  */
 
 export interface ImageChecker {
+  /** The registry it asks, when it is not the one rollback.json was read from (for messages). */
+  name?: string;
   /** The digest `reference` (a tag or a digest) of `repository` points to, undefined when absent. */
   exists(repository: string, reference: string): Promise<string | undefined>;
 }
 
 export interface TargetCheck {
+  /** The registry host the apps pull from, as their images name it (undefined: Docker Hub). */
+  host?: string;
   repository: string;
   tag: string;
   /** The digest the catalog recorded for the tag. */
   digest: string;
 }
 
+/**
+ * One check per registry host the changing apps pull from: an app that pulls the repository from
+ * another host (a mirror) gets its image there, so it must be there.
+ */
 export function targetsToCheck(plan: RollbackPlan): TargetCheck[] {
-  return plan.services
-    .filter((s) => s.target && s.apps.some((a) => a.action === 'deploy'))
-    .map((s) => ({ repository: s.repository, tag: s.target!.tag, digest: s.target!.digest }));
+  const checks = new Map<string, TargetCheck>();
+  for (const s of plan.services) {
+    if (!s.target) continue;
+    for (const a of s.apps.filter((app) => app.action === 'deploy')) {
+      const host = parseImageReference(a.to)?.domain;
+      const key = `${host ?? ''} ${s.repository}`;
+      if (!checks.has(key))
+        checks.set(key, {
+          ...(host ? { host } : {}),
+          repository: s.repository,
+          tag: s.target.tag,
+          digest: s.target.digest,
+        });
+    }
+  }
+  return [...checks.values()];
 }
 
 /**
@@ -33,26 +55,29 @@ export function targetsToCheck(plan: RollbackPlan): TargetCheck[] {
  */
 export async function checkTargetImages(
   plan: RollbackPlan,
-  checker: ImageChecker,
+  checkers: ImageChecker | ((host: string | undefined) => ImageChecker),
   concurrency = 4,
 ): Promise<string[]> {
   const limit = createLimiter(concurrency);
   const warnings: string[] = [];
   const problems: string[] = [];
+  const checkerFor = typeof checkers === 'function' ? checkers : () => checkers;
   await Promise.all(
     targetsToCheck(plan).map((t) =>
       limit(async () => {
+        const checker = checkerFor(t.host);
         const digest = await checker.exists(t.repository, t.tag);
+        const registry = checker.name ? `the registry ${checker.name}` : 'the registry';
         if (digest === undefined) {
-          problems.push(`${t.repository}:${t.tag} is no longer in the registry`);
+          problems.push(`${t.repository}:${t.tag} is no longer in ${registry}`);
         } else if (digest !== t.digest) {
           if (!plan.pinDigest) {
             problems.push(
-              `${t.repository}:${t.tag} was re-pushed since rollback.json was made (now ${digest})`,
+              `${t.repository}:${t.tag} in ${registry} is not the image rollback.json recorded (re-pushed since? now ${digest})`,
             );
           } else if ((await checker.exists(t.repository, t.digest)) === undefined) {
             problems.push(
-              `${t.repository}@${t.digest} (the image of ${t.tag} on that day) is no longer in the registry`,
+              `${t.repository}@${t.digest} (the image of ${t.tag} on that day) is no longer in ${registry}`,
             );
           } else {
             warnings.push(

@@ -1,5 +1,7 @@
-import type { Catalog, CatalogImage, CatalogRepository } from './catalog';
-import { imageAt } from './snapshot';
+import type { Catalog, CatalogImage } from './catalog';
+import { describePoint, pointLabel, type RollbackPoint } from './point';
+import { fromCatalogRegistry, listed } from './registry-hosts';
+import { imageAtPoint } from './snapshot';
 import { InputError } from '../errors';
 import { isImageOf, parseImageReference, withTag } from '../marathon/image';
 
@@ -13,7 +15,7 @@ export const PLAN_FORMAT = 'rollback-plan';
 export const PLAN_VERSION = 1;
 export const PLAN_FILE = 'rollback-plan.json';
 
-export type Choice = 'of-that-day' | 'earlier' | 'missing';
+export type Choice = 'of-that-day' | 'earlier' | 'missing' | 'history';
 
 export interface ImageSelection {
   repository: string;
@@ -32,6 +34,8 @@ export interface DiscoveredApp {
   image?: string;
 }
 
+/** Apps to change that run a tag the catalog's environment filter does not take (--cross-environment). */
+
 export type AppAction = 'deploy' | 'no-op' | 'stays';
 
 export interface AppPlan {
@@ -40,6 +44,14 @@ export interface AppPlan {
   to: string;
   /** deploy: image changes; no-op: already on target; stays: no target (--allow-missing). */
   action: AppAction;
+  /** It runs a tag of another environment, or of none (a hotfix deployed by hand): --cross-environment. */
+  crossEnvironment?: true;
+  /** Dry run only: the deployments that hold it now (the real run would stop on them). */
+  lockedBy?: string[];
+  /** Per app, when it differs from its service's (the point source chose per app). */
+  reason?: string;
+  /** --with-config: the definition of that version goes back; the fields it changes. */
+  config?: { version: string; fields: string[] };
 }
 
 export interface ServicePlan {
@@ -56,12 +68,19 @@ export interface ServicePlan {
 export interface RollbackPlan {
   format: typeof PLAN_FORMAT;
   version: typeof PLAN_VERSION;
+  /** The point as the user gave it: a day, or an instant. */
   date: string;
+  /** The point in words: `end of 2026-11-27 (UTC)`, `2026-12-02 up to 10:32:00, when the catalog was read`. */
+  point: string;
   timeZone: string;
   group: string;
   environment: string;
   registry: string;
   pinDigest: boolean;
+  /** Who approved the rollback (ROLLBACK_APPROVER), for the audit trail. */
+  approver?: string;
+  /** The plan of an undo: it puts back what a rollback changed. */
+  undo?: true;
   services: ServicePlan[];
 }
 
@@ -73,9 +92,15 @@ export interface SelectOptions {
  * The snapshot rule for every repository of the catalog. A repository without an image on or
  * before the day stops the run (naming it) unless the user allowed it to stay as it is.
  */
-export function selectImages(catalog: Catalog, date: string, options: SelectOptions = {}): ImageSelection[] {
+export function selectImages(
+  catalog: Catalog,
+  at: string | RollbackPoint,
+  options: SelectOptions = {},
+): ImageSelection[] {
+  const point = typeof at === 'string' ? dayPoint(catalog, at) : at;
+  const date = pointLabel(point);
   const selections = catalog.repositories.map((repo): ImageSelection => {
-    const choice = imageAt(repo.images, date, catalog.timeZone);
+    const choice = imageAtPoint(repo.images, point);
     switch (choice.kind) {
       case 'of-that-day':
         return {
@@ -101,6 +126,15 @@ export function selectImages(catalog: Catalog, date: string, options: SelectOpti
     }
   });
   const missing = catalog.repositories.filter((_, i) => selections[i]!.choice === 'missing');
+  if (missing.length > 0 && missing.length === catalog.repositories.length && options.allowMissing) {
+    // --allow-missing lets some services stay; with none left there is nothing to roll back to.
+    throw new InputError(
+      `no service has an image on or before ${date} (${catalog.timeZone}): ${missing.map((r) => r.name).join(', ')}; nothing was changed`,
+      {
+        hint: `the oldest image in rollback.json is from ${oldestDay(catalog) ?? 'nowhere'}; pick a later date`,
+      },
+    );
+  }
   if (missing.length > 0 && !options.allowMissing) {
     const names = missing.map((r) =>
       r.undated.length > 0 ? `${r.name} (${r.undated.length} undated image(s) not counted)` : r.name,
@@ -111,6 +145,17 @@ export function selectImages(catalog: Catalog, date: string, options: SelectOpti
     );
   }
   return selections;
+}
+
+const dayPoint = (catalog: Catalog, date: string): RollbackPoint => ({
+  kind: 'day',
+  date,
+  timeZone: catalog.timeZone,
+});
+
+function oldestDay(catalog: Catalog): string | undefined {
+  const days = catalog.repositories.flatMap((r) => r.images.map((i) => i.created.slice(0, 10))).sort();
+  return days[0];
 }
 
 /** `api` for `shop/api`, unless another repository of the catalog also ends in `api`. */
@@ -126,6 +171,7 @@ export function serviceNames(repositories: readonly string[]): Map<string, strin
 export interface PlanOptions extends SelectOptions {
   group: string;
   pinDigest?: boolean;
+  approver?: string;
 }
 
 /**
@@ -135,11 +181,12 @@ export interface PlanOptions extends SelectOptions {
  */
 export function planRollback(
   catalog: Catalog,
-  date: string,
+  at: string | RollbackPoint,
   apps: readonly DiscoveredApp[],
   options: PlanOptions,
 ): RollbackPlan {
-  const selections = selectImages(catalog, date, options);
+  const point = typeof at === 'string' ? dayPoint(catalog, at) : at;
+  const selections = selectImages(catalog, point, options);
   const names = serviceNames(selections.map((s) => s.repository));
   const services: ServicePlan[] = [];
   const withoutApp: string[] = [];
@@ -185,44 +232,16 @@ export function planRollback(
   return {
     format: PLAN_FORMAT,
     version: PLAN_VERSION,
-    date,
+    date: pointLabel(point),
+    point: describePoint(point),
     timeZone: catalog.timeZone,
     group: options.group,
     environment: catalog.environment,
     registry: catalog.registry,
     pinDigest: options.pinDigest ?? false,
+    ...(options.approver ? { approver: options.approver } : {}),
     services,
   };
-}
-
-const listed = (items: string[]) =>
-  items.length <= 3 ? items.join(', ') : `${items.slice(0, 3).join(', ')} and ${items.length - 3} more`;
-
-const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
-
-/**
- * The host name of a registry, Docker Hub's names as one. The port is left out: a registry is
- * often served on :5000 to the agents and through a TLS proxy on :443 to everyone else.
- */
-function registryHostName(hostAndPort: string | undefined): string {
-  const host = (hostAndPort ?? 'docker.io').toLowerCase().replace(/:\d+$/, '');
-  return DOCKER_HUB.has(host) ? 'docker.io' : host;
-}
-
-/**
- * Whether an app's image plausibly comes from the registry rollback.json was read from: the same
- * host, or (for apps that pull through a mirror or another name of it) a tag or digest the catalog
- * lists. Otherwise the target tags were checked in one registry and would be pulled from another.
- */
-function fromCatalogRegistry(image: string, registry: string, repo: CatalogRepository): boolean {
-  const ref = parseImageReference(image);
-  if (!ref) return false;
-  if (registryHostName(ref.domain) === registryHostName(new URL(registry).host)) return true;
-  const known = [...repo.images, ...repo.undated];
-  return known.some(
-    (i) =>
-      (ref.tag !== undefined && i.tag === ref.tag) || (ref.digest !== undefined && i.digest === ref.digest),
-  );
 }
 
 /** Apps whose image the plan cannot read: no container, a non-Docker container, or junk. */
@@ -248,11 +267,4 @@ function planApp(id: string, from: string, target: CatalogImage | undefined, pin
   if (!target) return { id, from, to: from, action: 'stays' };
   const to = withTag(from, target.tag, pinDigest ? target.digest : undefined);
   return { id, from, to, action: to === from ? 'no-op' : 'deploy' };
-}
-
-/** Every app the rollback will change, in plan order. */
-export function appsToDeploy(plan: RollbackPlan): Array<AppPlan & { service: ServicePlan }> {
-  return plan.services.flatMap((service) =>
-    service.apps.filter((a) => a.action === 'deploy').map((a) => ({ ...a, service })),
-  );
 }

@@ -25,6 +25,8 @@ export type AppStatus =
   | 'revert-failed'
   /** undo: back on the image the journal recorded. */
   | 'restored'
+  /** revert/undo: someone else changed it since our change; left alone (--force overrides). */
+  | 'drifted'
   /** dry run: would be deployed. */
   | 'planned';
 
@@ -54,6 +56,8 @@ export interface RollbackResult {
   outcome: 'succeeded' | 'failed' | 'reverted' | 'dry-run';
   date: string;
   group: string;
+  /** Who approved it (ROLLBACK_APPROVER): in the summary line, so in the Jenkins build description. */
+  approver?: string;
   onFailure?: 'revert' | 'keep';
   /** The signal (SIGTERM, SIGINT) that stopped the rollback before it was through. */
   interrupted?: string;
@@ -66,6 +70,7 @@ const OK: ReadonlySet<AppStatus> = new Set(['deployed', 'unchanged', 'stays', 'r
 const SEVERITY: AppStatus[] = [
   'revert-failed',
   'failed',
+  'drifted',
   'deleted',
   'not-started',
   'planned',
@@ -90,7 +95,7 @@ export function environmentLabel(group: string): string {
   return group.slice(group.lastIndexOf('/') + 1) || group;
 }
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -98,24 +103,6 @@ function table(header: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
-}
-
-/** The dry-run output: service, app, from, to, why. */
-export function formatPlanTable(plan: RollbackPlan): string {
-  const rows = plan.services.flatMap((s) =>
-    s.apps.map((a) => [
-      s.service,
-      a.id,
-      displayVersion(a.from),
-      a.action === 'deploy' ? displayVersion(a.to) : a.action === 'no-op' ? '(already on it)' : '(stays)',
-      s.reason,
-    ]),
-  );
-  const changes = plan.services.reduce((n, s) => n + s.apps.filter((a) => a.action === 'deploy').length, 0);
-  return (
-    `Plan: ${environmentLabel(plan.group)} (${plan.group}) → ${plan.date} (${plan.timeZone}), ${changes} app(s) to redeploy\n` +
-    table(['SERVICE', 'APP', 'FROM', 'TO', 'WHY'], rows)
-  );
 }
 
 /** The human summary on stdout. */
@@ -153,6 +140,8 @@ function servicePhrase(s: ServiceResult, date: string): string {
       return `${s.service} DELETED from Marathon (not recreated)`;
     case 'revert-failed':
       return `${s.service} REVERT FAILED, on ${now}`;
+    case 'drifted':
+      return `${s.service} changed by someone else, left on ${now}`;
   }
 }
 
@@ -171,7 +160,8 @@ export function summaryLine(result: RollbackResult): string {
         : result.outcome === 'reverted'
           ? `${env} → ${result.date} ${failed}, reverted`
           : `${env} → ${result.date} ${failed}${result.onFailure === 'keep' ? ', kept as is' : ''}`;
-  return `${head}: ${result.services.map((s) => servicePhrase(s, result.date)).join(', ')}`;
+  const by = result.approver ? ` (approved by ${result.approver})` : '';
+  return `${head}${by}: ${result.services.map((s) => servicePhrase(s, result.date)).join(', ')}`;
 }
 
 export interface StartMessage {
@@ -215,6 +205,7 @@ export function resultJson(result: RollbackResult): string {
         ok: result.outcome === 'succeeded' || result.outcome === 'dry-run',
         date: result.date,
         group: result.group,
+        ...(result.approver ? { approver: result.approver } : {}),
         ...(result.interrupted ? { interrupted: result.interrupted } : {}),
         summary: summaryLine(result),
         services: result.services.map((s) => ({

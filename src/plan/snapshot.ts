@@ -1,5 +1,6 @@
 import type { CatalogImage } from './catalog';
 import { dayIn } from './days';
+import { builtBy, type RollbackPoint } from './point';
 
 /**
  * The rollback point is a snapshot in time: every service goes to the newest image it had at the
@@ -19,9 +20,15 @@ export type ImageChoice =
  * the later one, because it is first.
  */
 export function imageAt(images: readonly CatalogImage[], day: string, timeZone: string): ImageChoice {
+  return imageAtPoint(images, { kind: 'day', date: day, timeZone });
+}
+
+/** The same rule for any point: a day, or an instant (then "that day" is the instant's day). */
+export function imageAtPoint(images: readonly CatalogImage[], point: RollbackPoint): ImageChoice {
+  const day = point.kind === 'day' ? point.date : dayIn(point.at, point.timeZone);
   for (const image of images) {
-    const built = dayIn(image.created, timeZone);
-    if (built > day) continue;
+    if (!builtBy(image.created, point)) continue;
+    const built = dayIn(image.created, point.timeZone);
     return built === day ? { kind: 'of-that-day', image } : { kind: 'earlier', image, day: built };
   }
   return { kind: 'none' };

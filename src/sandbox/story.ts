@@ -1,7 +1,8 @@
 /**
  * The product's story as data, for the demo and the sandbox: three services of a shop, releases
- * over the last two weeks in three environments, and Marathon apps (with decoys) running the
- * newest of them. Pure: everything is derived from `now`, so tests can pin it.
+ * over the last two weeks in three environments (the tables are in story-releases.ts), Marathon apps
+ * (with decoys) running the newest of them, and the history Marathon keeps of each app. Pure:
+ * everything is derived from `now`, so tests can pin it.
  *
  * Today's bad release changed all three services; yesterday's changed frontend and api only;
  * before today billing last changed three days ago. Rolling back to yesterday must therefore take
@@ -9,8 +10,24 @@
  */
 import type { CatalogImage } from '../plan/catalog';
 import { newestFirst } from '../plan/snapshot';
+import type { HistoryEntry } from './marathon';
+import {
+  builtToday,
+  deployedToday,
+  DEV_FIRST_SHAPE,
+  DEV_TIMELINE,
+  GATEWAY_RELEASE,
+  PROMOTIONS,
+  SERVICE_REPOSITORY,
+  TODAY_SHAPE,
+  timeOn,
+  type AppShape,
+  type StoryEvent,
+  type StoryService,
+} from './story-releases';
 
 export const STORY_REPOSITORIES = ['shop/frontend', 'shop/api', 'shop/billing'] as const;
+const SERVICES: StoryService[] = ['frontend', 'api', 'billing'];
 
 /** Marathon groups per environment, as the Jenkins steps map them by default. */
 export const STORY_ENVIRONMENTS = [
@@ -36,52 +53,34 @@ export interface StoryApp {
   decoy: boolean;
 }
 
-/** Days before today on which each service had a develop release (0 = today's bad release). */
-const DEVELOP_RELEASES: Record<string, number[]> = {
-  'shop/frontend': [13, 10, 7, 4, 1, 0],
-  'shop/api': [13, 11, 8, 5, 2, 1, 0],
-  'shop/billing': [12, 9, 6, 3, 0],
-};
-/** Promotions are rarer: stage every few days, master (prod) twice in two weeks. */
-const STAGE_RELEASES = [12, 8, 5, 2];
-const MASTER_RELEASES = [11, 4];
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-function startOfUtcDay(t: number): number {
-  return Math.floor(t / DAY_MS) * DAY_MS;
-}
-
-/**
- * When a release `daysAgo` days back was built: mid-morning on earlier days; for today, an hour
- * ago but never before midnight, so "today" stays today whatever time the demo runs.
- */
-function builtAt(now: Date, daysAgo: number, minuteOffset: number): string {
-  const today = startOfUtcDay(now.getTime());
-  if (daysAgo === 0) return new Date(Math.max(today, now.getTime() - 60 * 60 * 1000)).toISOString();
-  return new Date(today - daysAgo * DAY_MS + (9 * 60 + minuteOffset) * 60 * 1000).toISOString();
+/** When an image of a release was built. */
+function builtAt(now: Date, daysAgo: number, built: string, extraMinutes = 0): string {
+  return built === 'today' ? builtToday(now) : timeOn(now, daysAgo, built, extraMinutes);
 }
 
 export function storyImages(now: Date): StoryImage[] {
   const images: StoryImage[] = [];
-  STORY_REPOSITORIES.forEach((repo, r) => {
-    const develop = [...DEVELOP_RELEASES[repo]!].sort((a, b) => b - a); // oldest first
-    develop.forEach((daysAgo, i) => {
-      images.push({ repo, tag: `1.${i + 1}.0-develop`, created: builtAt(now, daysAgo, r * 7), daysAgo });
-    });
-    STAGE_RELEASES.forEach((daysAgo, i) => {
-      const version = `1.${STAGE_RELEASES.length - i}.0`;
-      images.push({ repo, tag: `${version}-stage`, created: builtAt(now, daysAgo, 30 + r * 7), daysAgo });
-    });
-    MASTER_RELEASES.forEach((daysAgo, i) => {
-      const version = `1.${MASTER_RELEASES.length - i}.0`;
-      images.push({ repo, tag: `${version}-master`, created: builtAt(now, daysAgo, 45 + r * 7), daysAgo });
-    });
+  SERVICES.forEach((service, r) => {
+    const repo = SERVICE_REPOSITORY[service];
+    for (const event of DEV_TIMELINE) {
+      if (event.service !== service || !('image' in event.change)) continue;
+      const { image: tag, built } = event.change;
+      images.push({ repo, tag, created: builtAt(now, event.daysAgo, built), daysAgo: event.daysAgo });
+    }
+    for (const p of PROMOTIONS) {
+      images.push({ repo, tag: p.tag, created: builtAt(now, p.daysAgo, p.built, r * 7), daysAgo: p.daysAgo });
+    }
   });
   // Unrelated images in the same registry: a repository whose name ends like ours, and a
   // `latest` tag, neither of which belongs to any environment's rollback.
-  images.push({ repo: 'shop/gateway-api', tag: '2.0.0-develop', created: builtAt(now, 5, 0), daysAgo: 5 });
-  images.push({ repo: 'shop/api', tag: 'latest', created: builtAt(now, 0, 0), daysAgo: 0 });
+  const gateway = GATEWAY_RELEASE;
+  images.push({
+    repo: 'shop/gateway-api',
+    tag: gateway.tag,
+    created: builtAt(now, gateway.daysAgo, gateway.built),
+    daysAgo: gateway.daysAgo,
+  });
+  images.push({ repo: 'shop/api', tag: 'latest', created: builtToday(now), daysAgo: 0 });
   return images;
 }
 
@@ -123,15 +122,22 @@ export function storyApps(now: Date): StoryApp[] {
   return apps;
 }
 
-/** A realistic Marathon app definition (bridge networking, health check, volumes, parameters). */
-export function marathonAppDefinition(app: StoryApp, registryHost: string): Record<string, unknown> {
+/**
+ * A realistic Marathon app definition (bridge networking, health check, volumes, parameters), as
+ * the app runs today, or with the earlier configuration `shape` of its history.
+ */
+export function marathonAppDefinition(
+  app: StoryApp,
+  registryHost: string,
+  shape: AppShape = TODAY_SHAPE,
+): Record<string, unknown> {
   const name = app.repo.split('/').pop()!;
   return {
     id: app.id,
-    instances: 2,
+    instances: shape.instances,
     cpus: 0.25,
     mem: 256,
-    env: { SERVICE_NAME: name },
+    env: { SERVICE_NAME: name, ...shape.env },
     labels: { team: 'shop', service: name },
     networks: [{ mode: 'container/bridge' }],
     container: {
@@ -150,11 +156,75 @@ export function marathonAppDefinition(app: StoryApp, registryHost: string): Reco
         protocol: 'MESOS_HTTP',
         portIndex: 0,
         path: '/health',
-        gracePeriodSeconds: 30,
+        gracePeriodSeconds: shape.healthCheckGraceSeconds,
         intervalSeconds: 10,
         maxConsecutiveFailures: 3,
       },
     ],
     upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 1 },
   };
+}
+
+/** One app of the story and the history Marathon keeps of it, oldest first. */
+export interface StoryAppHistory {
+  app: StoryApp;
+  history: HistoryEntry[];
+}
+
+function deployedAt(now: Date, event: { daysAgo: number; at: string }, todaySlot: number, extraMinutes = 0) {
+  return event.at === 'today'
+    ? deployedToday(now, todaySlot)
+    : timeOn(now, event.daysAgo, event.at, extraMinutes);
+}
+
+/** A dev app through DEV_TIMELINE: each event is one version, of a release, a config change or a scale. */
+function devHistory(app: StoryApp, service: StoryService, now: Date, registryHost: string): HistoryEntry[] {
+  let shape = DEV_FIRST_SHAPE[service];
+  let tag: string | undefined;
+  const slot = SERVICES.indexOf(service) + 1;
+  return DEV_TIMELINE.filter((e) => e.service === service).map((event: StoryEvent) => {
+    const change = event.change;
+    if ('image' in change) tag = change.image;
+    else if ('env' in change) shape = { ...shape, env: change.env };
+    else if ('instances' in change) shape = { ...shape, instances: change.instances };
+    else shape = { ...shape, healthCheckGraceSeconds: change.healthCheckGraceSeconds };
+    if (tag === undefined) throw new Error(`story: ${service} changes before its first release`);
+    return {
+      at: deployedAt(now, event, slot),
+      definition: marathonAppDefinition({ ...app, tag }, registryHost, shape),
+    };
+  });
+}
+
+/**
+ * Every app of `storyApps(now)` with two weeks of history ending on its definition of today: the dev
+ * apps through DEV_TIMELINE, stage and prod through their promotions, the decoys through the releases
+ * they run (/ds/dev2 follows dev's api five minutes later).
+ */
+export function storyHistory(now: Date, registryHost: string): StoryAppHistory[] {
+  const apiReleases = DEV_TIMELINE.filter((e) => e.service === 'api' && 'image' in e.change);
+  return storyApps(now).map((app) => {
+    const service = SERVICES.find((s) => SERVICE_REPOSITORY[s] === app.repo);
+    const env = STORY_ENVIRONMENTS.find((e) => app.id.startsWith(`${e.group}/`));
+    const release = (tag: string, at: string): HistoryEntry => ({
+      at,
+      definition: marathonAppDefinition({ ...app, tag }, registryHost),
+    });
+    let history: HistoryEntry[];
+    if (app.id === '/ds/dev2/shop/api') {
+      history = apiReleases.map((e) =>
+        release((e.change as { image: string }).image, deployedAt(now, e, 4, 5)),
+      );
+    } else if (app.decoy) {
+      history = [release(GATEWAY_RELEASE.tag, timeOn(now, GATEWAY_RELEASE.daysAgo, GATEWAY_RELEASE.at))];
+    } else if (env?.name === 'dev') {
+      history = devHistory(app, service!, now, registryHost);
+    } else {
+      const r = SERVICES.indexOf(service!);
+      history = PROMOTIONS.filter((p) => p.env === env!.name).map((p) =>
+        release(p.tag, timeOn(now, p.daysAgo, p.at, r * 10)),
+      );
+    }
+    return { app, history };
+  });
 }

@@ -1,11 +1,12 @@
 import { buildImage } from './image-builder';
 import { startEmbeddedRegistry, type EmbeddedRegistryOptions } from './registry';
 import { startMarathonEmulator, type MarathonEmulator, type MarathonEmulatorOptions } from './marathon';
-import { marathonAppDefinition, storyApps, storyImages } from './story';
+import { storyHistory, storyImages } from './story';
 
 /**
  * The demo's world: an embedded registry and a Marathon emulator on loopback, seeded with the
- * story (src/sandbox/story.ts). Used by `rollback demo`, `rollback sandbox` and the tests that run
+ * story (src/sandbox/story.ts): the images with their build dates, the apps with two weeks of
+ * Marathon history ending on today's definitions. Used by `rollback demo`, `rollback sandbox` and the tests that run
  * the README's commands.
  */
 export interface StoryWorld {
@@ -45,7 +46,7 @@ export async function startStoryWorld(options: StoryWorldOptions = {}): Promise<
       port: options.marathonPort,
       deploymentMs: options.deploymentMs ?? 2500,
     });
-    for (const app of storyApps(now)) marathon.addApp(marathonAppDefinition(app, registryHost));
+    for (const { app, history } of storyHistory(now, registryHost)) marathon.seedHistory(app.id, history);
   } catch (err) {
     await registry.stop();
     throw err;

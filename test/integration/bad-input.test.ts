@@ -509,7 +509,7 @@ const rows: Row[] = [
     command: 'undo',
     args: () => ['--journal', journalFile()],
     setup: () => writeDump('rollback-journal.json', journalWith({ version: 7 })),
-    line: /rollback-journal\.json is not a valid rollback journal: \/version must be equal to constant/,
+    line: /rollback-journal\.json is a rollback journal of version 7 \(this rollback reads versions 1 and 2/,
   },
   {
     what: 'a journal edited to wrong types',
@@ -592,7 +592,7 @@ describe('bad input: one line, exit 2, nothing written, Marathon untouched (bund
       },
       date: DATE,
       group: '/ds/dev',
-      marathon: { kind: 'marathon', url: marathon.url },
+      target: { kind: 'marathon', url: marathon.url },
       onFailure: 'revert',
       status: 'failed',
       apps: [
@@ -601,7 +601,6 @@ describe('bad input: one line, exit 2, nothing written, Marathon untouched (bund
           repository: 'shop/api',
           fromImage: from,
           toImage: `${world.host}/shop/api:1.4.3-develop`,
-          before: { id: APP.api, instances: 2, container: { docker: { image: from } } },
           steps: [],
         },
       ],

@@ -79,8 +79,8 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
 
     const puts = changingRequests(marathon);
     expect(puts.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
-      'PUT /service/marathon/v2/apps/ds/dev/shop/api',
-      'PUT /service/marathon/v2/apps/ds/dev/shop/billing',
+      'PATCH /service/marathon/v2/apps/ds/dev/shop/api',
+      'PATCH /service/marathon/v2/apps/ds/dev/shop/billing',
     ]);
     for (const put of puts) {
       const body = JSON.parse(put.body) as Record<string, unknown>;
@@ -90,9 +90,9 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
     for (const request of marathon.requests.filter((r) => r.path.startsWith('/service/marathon')))
       expect(String(request.headers.authorization)).toMatch(/^token=ey/);
 
-    expect(result.stdout).toContain('dev → 2026-11-27: api 1.4.3-develop');
+    expect(result.stdout).toContain('dev → 2026-11-27 (approved by Alice Oncall): api 1.4.3-develop');
     expect(readFileSync(path.join(dir, 'rollback-summary.txt'), 'utf8')).toBe(
-      'dev → 2026-11-27: api 1.4.3-develop, billing 1.3.0-develop (filled from 2026-11-25), frontend unchanged\n',
+      'dev → 2026-11-27 (approved by Alice Oncall): api 1.4.3-develop, billing 1.3.0-develop (filled from 2026-11-25), frontend unchanged\n',
     );
     expect(filesIn(dir)).toEqual([
       'rollback-journal.json',
@@ -104,18 +104,14 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
     const journal = readJson(path.join(dir, 'rollback-journal.json'));
     expect(journal).toMatchObject({
       format: 'rollback-journal',
-      version: 1,
+      version: 2,
       date: DATE,
       group: '/ds/dev',
+      approver: 'Alice Oncall',
       status: 'succeeded',
     });
     expect(
-      journal.apps.map((a: any) => [
-        a.id,
-        a.before.container.docker.image,
-        a.toImage,
-        a.steps.map((s: any) => s.outcome),
-      ]),
+      journal.apps.map((a: any) => [a.id, a.fromImage, a.toImage, a.steps.map((s: any) => s.outcome)]),
     ).toEqual([
       [
         APP.api,
@@ -130,8 +126,16 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
         ['requested', 'started', 'succeeded'],
       ],
     ]);
-    // The journal holds the whole definition from before, ready for undo.
-    expect(journal.apps[0].before.container.portMappings[0].labels).toEqual({ VIP_0: '/api:80' });
+    // Only what undo needs: the image and the version from before, never the definition (secrets).
+    expect(Object.keys(journal.apps[0]).sort()).toEqual([
+      'fromImage',
+      'fromVersion',
+      'id',
+      'reason',
+      'repository',
+      'steps',
+      'toImage',
+    ]);
 
     expect(webhook.messages).toHaveLength(2);
     expect(webhook.messages[0]).toContain('Rollback of *dev* (/ds/dev) to *2026-11-27* started');
@@ -141,7 +145,7 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
       '• billing: 1.4.0-develop → 1.3.0-develop (newest earlier image from 2026-11-25)',
     );
     expect(webhook.messages[1]).toContain(
-      'dev → 2026-11-27: api 1.4.3-develop, billing 1.3.0-develop (filled from 2026-11-25), frontend unchanged',
+      'dev → 2026-11-27 (approved by Alice Oncall): api 1.4.3-develop, billing 1.3.0-develop (filled from 2026-11-25), frontend unchanged',
     );
   });
 
@@ -179,9 +183,11 @@ describe('run on DC/OS with a user login (bundled helper, real registry, Maratho
     expect((marathon.getApp(APP.api) as any).tasksHealthy).toBe(2);
     for (const id of Object.values(APP)) expect(definitionWithoutImage(marathon, id)).toEqual(before[id]);
     expect(result.stdout).toContain(
-      'dev: undo of the rollback to 2026-11-27: api back on 1.5.0-develop, billing back on 1.4.0-develop',
+      'dev: undo of the rollback to 2026-11-27 (approved by Alice Oncall): api back on 1.5.0-develop, billing back on 1.4.0-develop',
     );
-    const journal = readJson(path.join(dir, 'rollback-journal.json'));
+    // The run's journal is only read; the undo keeps its own record beside it, with every step.
+    expect(readJson(path.join(dir, 'rollback-journal.json')).status).toBe('succeeded');
+    const journal = readJson(path.join(dir, 'rollback-undo-journal.json'));
     expect(journal.status).toBe('undone');
     expect(journal.apps[0].steps.map((s: any) => `${s.action} ${s.outcome}`)).toEqual([
       'deploy requested',

@@ -116,7 +116,7 @@ describe('run when a deployment fails (bundled helper, plain Marathon emulator)'
     expect(undo.code).toBe(0);
     expect(imageOf(marathon, APP.api)).toBe(`${h}/shop/api:1.5.0-develop`);
     expect(imageOf(marathon, APP.billing)).toBe(`${h}/shop/billing:1.4.0-develop`);
-    expect(readJson(path.join(dir, 'rollback-journal.json')).status).toBe('undone');
+    expect(readJson(path.join(dir, 'rollback-undo-journal.json')).status).toBe('undone');
   });
 
   it('reports an app locked by a deployment with its id and changes nothing; --force cancels it', async () => {
@@ -134,7 +134,7 @@ describe('run when a deployment fails (bundled helper, plain Marathon emulator)'
     expect(imageOf(marathon, APP.api)).toBe(`${world.host}/shop/api:1.4.3-develop`);
     expect(marathon.deployments()).toEqual([]);
     expect(changingRequests(marathon).map((r) => `${r.method} ${r.path}`)).toContain(
-      `PUT /v2/apps${APP.api}?force=true`,
+      `PATCH /v2/apps${APP.api}?force=true`,
     );
   });
 

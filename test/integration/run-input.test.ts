@@ -37,7 +37,11 @@ describe('run: dry run and bad input (bundled helper, real registry, Marathon em
     const result = await runBundle(args('--dry-run'));
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n')).toEqual([
-      'Plan: dev (/ds/dev) → 2026-11-27 (UTC), 2 app(s) to redeploy',
+      'Plan: dev (/ds/dev) → end of 2026-11-27 (UTC), 2 app(s) to redeploy',
+      'api       1.5.0-develop → 1.4.3-develop  image of that day',
+      'billing   1.4.0-develop → 1.3.0-develop  newest earlier image from 2026-11-25',
+      'frontend  stays on 2.0.0-develop         already on its newest earlier image from 2026-11-10',
+      '',
       'SERVICE   APP                    FROM           TO               WHY',
       'api       /ds/dev/shop/api       1.5.0-develop  1.4.3-develop    image of that day',
       'billing   /ds/dev/shop/billing   1.4.0-develop  1.3.0-develop    newest earlier image from 2026-11-25',
@@ -132,7 +136,7 @@ describe('run: dry run and bad input (bundled helper, real registry, Marathon em
     const refused = await runBundle(args('--timeout', '20'));
     expect(refused.code).toBe(2);
     expect(lastLine(refused.stderr)).toMatch(
-      /shop\/api:1\.4\.3-develop was re-pushed since rollback\.json was made .* \(run `rollback get` again, or pass --pin-digest/,
+      /shop\/api:1\.4\.3-develop in the registry is not the image rollback\.json recorded \(re-pushed since\? now sha256:[0-9a-f]+\); nothing was changed \(run `rollback get` again, or pass --pin-digest/,
     );
     expect(changingRequests(marathon)).toEqual([]);
 

@@ -119,13 +119,13 @@ describe('run when it is told to stop (SIGTERM/SIGINT, bundled helper, Marathon 
     );
     expect(result.code).toBe(1);
     expect(lastLine(result.stderr)).toBe(
-      `rollback: interrupted again (SIGTERM) during the rollback to ${DATE}; deployments already started go on in Marathon. ${journalFile()} records what was changed (\`rollback undo --journal ${journalFile()}\` puts it back)`,
+      `rollback: interrupted again (SIGTERM) during the rollback to ${DATE}; deployments already started go on. ${journalFile()} records what was changed (\`rollback undo --journal ${journalFile()}\` puts it back)`,
     );
     expect(readJson(journalFile()).status).toBe('deploying');
     // Without --marathon: undo goes to the Marathon the journal recorded, and cancels our hanging deployment.
     const undo = await runBundle(['undo', '--journal', journalFile(), '--timeout', '10'], env);
     expect(undo.code).toBe(0);
-    expect(undo.stderr).toContain(`Marathon ${marathon.url} (HTTP basic as deployer)`);
+    expect(undo.stderr).toContain(`Marathon at ${marathon.url} (HTTP basic as deployer)`);
     expect(imageOf(marathon, APP.api)).toBe(original().api);
     expect(imageOf(marathon, APP.billing)).toBe(original().billing);
     expect(marathon.deployments()).toEqual([]);

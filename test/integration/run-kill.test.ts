@@ -111,7 +111,9 @@ describe('run killed with SIGKILL (bundled helper, Marathon emulator)', () => {
     expect(images()).toEqual(original());
     expect(marathon.deployments()).toEqual([]);
     for (const id of Object.keys(before)) expect(definitionWithoutImage(marathon, id)).toEqual(before[id]);
-    expect(readJson(journalFile()).status).toBe('undone');
+    expect(
+      readJson(journalFile().replace('rollback-journal.json', 'rollback-undo-journal.json')).status,
+    ).toBe('undone');
   });
 
   it.each(KILL_POINTS)(

@@ -1,16 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InputError } from '../../src/errors';
-import { Journal, UNRECORDED_ENV_VALUE, definitionOf, type JournalApp } from '../../src/journal/journal';
+import { FileSystemError, InputError } from '../../src/errors';
+import { Journal, type JournalApp } from '../../src/journal/journal';
 import { clearSecrets, registerSecret } from '../../src/util/secrets';
-
-const before = {
-  id: '/ds/dev/shop/api',
-  instances: 2,
-  version: '2026-11-20T10:00:00.000Z',
-  container: { type: 'DOCKER', docker: { image: 'r.example.com/shop/api:1.5.0-develop' }, volumes: [] },
-};
 
 const app = (id = '/ds/dev/shop/api'): JournalApp => ({
   id,
@@ -18,7 +11,7 @@ const app = (id = '/ds/dev/shop/api'): JournalApp => ({
   reason: 'image of that day',
   fromImage: 'r.example.com/shop/api:1.5.0-develop',
   toImage: 'r.example.com/shop/api:1.4.2-develop',
-  before: { ...before, id },
+  fromVersion: '2026-11-20T10:00:00.000Z',
   steps: [],
 });
 
@@ -31,7 +24,7 @@ const fields = (apps: JournalApp[]) => ({
   },
   date: '2026-11-27',
   group: '/ds/dev',
-  marathon: { kind: 'dcos' as const, url: 'https://dcos.example.com' },
+  target: { kind: 'dcos' as const, url: 'https://dcos.example.com' },
   onFailure: 'revert' as const,
   status: 'deploying' as const,
   apps,
@@ -48,7 +41,7 @@ describe('Journal', () => {
     const read = await Journal.read(file);
     expect(read.data).toMatchObject({
       format: 'rollback-journal',
-      version: 1,
+      version: 2,
       date: '2026-11-27',
       apps: [app()],
     });
@@ -86,6 +79,48 @@ describe('Journal', () => {
     expect(readFileSync(file, 'utf8')).not.toContain('hunter2-secret');
   });
 
+  const v1 = (apps: Array<Record<string, unknown>>) =>
+    JSON.stringify({
+      format: 'rollback-journal',
+      version: 1,
+      createdAt: 'x',
+      updatedAt: 'x',
+      catalog: fields([]).catalog,
+      date: '2026-11-27',
+      group: '/ds/dev',
+      marathon: { kind: 'marathon', url: 'http://m' },
+      status: 'failed',
+      apps,
+    });
+  const v1App = {
+    id: '/ds/dev/shop/api',
+    repository: 'shop/api',
+    fromImage: 'r/shop/api:1.5.0-develop',
+    toImage: 'r/shop/api:1.4.2-develop',
+    before: {
+      id: '/ds/dev/shop/api',
+      version: '2026-11-20T10:00:00.000Z',
+      env: { DB_PASSWORD: '<not recorded>' },
+      container: { docker: { image: 'r/shop/api:1.5.0-develop' } },
+    },
+    steps: [],
+  };
+
+  it('reads a journal of version 1 (whole definitions) as version 2: images and versions only', async () => {
+    const file = path.join(tmp(), 'j.json');
+    writeFileSync(file, v1([v1App]));
+    const read = await Journal.read(file);
+    expect(read.data.target).toEqual({ kind: 'marathon', url: 'http://m' });
+    expect(read.data.apps[0]).toEqual({
+      id: '/ds/dev/shop/api',
+      repository: 'shop/api',
+      fromImage: 'r/shop/api:1.5.0-develop',
+      toImage: 'r/shop/api:1.4.2-develop',
+      fromVersion: '2026-11-20T10:00:00.000Z',
+      steps: [],
+    });
+  });
+
   it.each([
     ['not JSON', '{', /is not JSON/],
     [
@@ -98,33 +133,38 @@ describe('Journal', () => {
       JSON.stringify({
         ...fields([]),
         format: 'rollback-journal',
-        version: 2,
+        version: 3,
         createdAt: 'x',
         updatedAt: 'x',
       }),
-      /\/version/,
+      /journal of version 3/,
     ],
     [
-      'an app id that is not a Marathon path',
+      'an app id that is neither a Marathon path nor a workload',
       JSON.stringify({
-        ...fields([{ ...app(), id: '/../v2' }]),
+        ...fields([{ ...app(), id: '../v2' }]),
         format: 'rollback-journal',
-        version: 1,
+        version: 2,
         createdAt: 'x',
         updatedAt: 'x',
       }),
       /\/apps\/0\/id/,
     ],
     [
-      'a from image its definition contradicts',
+      'a version 1 from image its definition contradicts',
+      v1([{ ...v1App, fromImage: 'other:1' }]),
+      /fromImage/,
+    ],
+    [
+      'an app definition in a version 2 journal (it may hold secrets)',
       JSON.stringify({
-        ...fields([{ ...app(), fromImage: 'other:1' }]),
+        ...fields([{ ...app(), before: { id: 'x' } } as JournalApp]),
         format: 'rollback-journal',
-        version: 1,
+        version: 2,
         createdAt: 'x',
         updatedAt: 'x',
       }),
-      /fromImage/,
+      /must NOT have additional properties/,
     ],
   ])('refuses %s when read by undo', async (_, text, message) => {
     const file = path.join(tmp(), 'j.json');
@@ -140,32 +180,45 @@ describe('Journal', () => {
   });
 });
 
-describe('definitionOf', () => {
-  it('keeps the definition and drops the live status', () => {
-    const def = definitionOf({
-      ...before,
-      tasksRunning: 2,
-      tasks: [{}],
-      deployments: [],
-      lastTaskFailure: {},
-    });
-    expect(def).toEqual(before);
+describe('a journal write that fails', () => {
+  it('keeps every step in memory, tells its owner once, and says which step reached the disk', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'sub', 'rollback-journal.json');
+    const journal = await Journal.create(file, fields([app()]));
+    const failures: FileSystemError[] = [];
+    journal.onFailure = (f) => failures.push(f);
+    expect(
+      await journal.record('/ds/dev/shop/api', { action: 'deploy', outcome: 'requested', image: 'x' }),
+    ).toBe(true);
+    // The folder disappears under the journal (replaced by a file): every later write fails, for
+    // root too (a chmod would not stop root).
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(dir, 'sub'), { recursive: true });
+    writeFileSync(path.join(dir, 'sub'), 'not a folder');
+    expect(
+      await journal.record('/ds/dev/shop/api', { action: 'deploy', outcome: 'started', image: 'x' }),
+    ).toBe(false);
+    expect(
+      await journal.record('/ds/dev/shop/api', { action: 'deploy', outcome: 'succeeded', image: 'x' }),
+    ).toBe(false);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toBeInstanceOf(FileSystemError);
+    expect(failures[0]!.message).toMatch(
+      /cannot write the journal .*rollback-journal\.json: (EEXIST|ENOTDIR)/,
+    );
+    expect(journal.app('/ds/dev/shop/api').steps.map((s) => s.outcome)).toEqual([
+      'requested',
+      'started',
+      'succeeded',
+    ]);
   });
-});
 
-describe('what the journal records of an app', () => {
-  it('keeps the definition but not plain env values, which may be secrets', () => {
-    const recorded = definitionOf({
-      id: '/ds/dev/shop/api',
-      env: { DB_PASSWORD: 'hunter2-app-secret', API_KEY: { secret: 'api-key' } },
-      container: { type: 'DOCKER', docker: { image: 'r/shop/api:1.0.0-develop' } },
-      tasksRunning: 2,
-    });
-    expect(recorded).toEqual({
-      id: '/ds/dev/shop/api',
-      env: { DB_PASSWORD: UNRECORDED_ENV_VALUE, API_KEY: { secret: 'api-key' } },
-      container: { type: 'DOCKER', docker: { image: 'r/shop/api:1.0.0-develop' } },
-    });
-    expect(JSON.stringify(recorded)).not.toContain('hunter2-app-secret');
+  it('refuses to create a journal it cannot write, as a file-system error', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'file'), 'x');
+    await expect(Journal.create(path.join(dir, 'file', 'j.json'), fields([app()]))).rejects.toThrow(
+      FileSystemError,
+    );
+    chmodSync(dir, 0o700);
   });
 });

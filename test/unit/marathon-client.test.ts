@@ -1,4 +1,5 @@
 import nock from 'nock';
+import http from 'node:http';
 import { generateKeyPairSync, createVerify } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,13 +12,14 @@ import {
   UnavailableError,
   UsageError,
 } from '../../src/errors';
+import { appProblem, isUnderGroup, normalizeGroup } from '../../src/marathon/answers';
 import {
   AppLockedError,
-  appProblem,
+  AppNotFoundError,
+  AppRecreatedError,
   createMarathonClient,
-  isUnderGroup,
-  normalizeGroup,
 } from '../../src/marathon/client';
+import { ChangeUncertainError } from '../../src/targets/target';
 import { parseServiceAccountKey, signServiceLoginToken } from '../../src/marathon/auth';
 import type { RetryPolicy } from '../../src/http/retry';
 import { clearSecrets, redact } from '../../src/util/secrets';
@@ -147,10 +149,10 @@ describe('MarathonClient (plain Marathon)', () => {
     expect(err.hint).toContain('MARATHON_USER');
   });
 
-  it('PUTs the whole container with only the image changed and no version fields', async () => {
+  it('PATCHes the whole container with only the image changed and no version fields', async () => {
     let body: Record<string, unknown> | undefined;
     nock(M)
-      .put('/v2/apps/ds/dev/shop/api', (b) => {
+      .patch('/v2/apps/ds/dev/shop/api', (b) => {
         body = b as Record<string, unknown>;
         return true;
       })
@@ -159,7 +161,7 @@ describe('MarathonClient (plain Marathon)', () => {
         { version: '2026-11-28T10:00:00.000Z', deploymentId: 'dep-1' },
         { 'Marathon-Deployment-Id': 'dep-1' },
       );
-    const result = await plain().deployImage(appBody, 'r.example.com/shop/api:1.4.2-develop');
+    const result = await plain().updateImage(appBody, 'r.example.com/shop/api:1.4.2-develop');
     expect(result).toEqual({ deploymentId: 'dep-1', version: '2026-11-28T10:00:00.000Z' });
     expect(body).toEqual({
       container: {
@@ -169,15 +171,44 @@ describe('MarathonClient (plain Marathon)', () => {
     });
   });
 
+  it('never creates an app: a PATCH of a deleted app is its 404, named', async () => {
+    nock(M)
+      .patch('/v2/apps/ds/dev/shop/api')
+      .reply(404, { message: "App '/ds/dev/shop/api' does not exist" });
+    const err = await caught(plain().updateImage(appBody, 'r.example.com/shop/api:1'));
+    expect(err).toBeInstanceOf(AppNotFoundError);
+  });
+
+  it('falls back to PUT on a Marathon without PATCH (405), and takes a 201 (created) for a failure', async () => {
+    const client = plain();
+    nock(M)
+      .patch('/v2/apps/ds/dev/shop/api')
+      .reply(405, '')
+      .put('/v2/apps/ds/dev/shop/api')
+      .reply(200, { version: 'v1', deploymentId: 'd1' })
+      // Learned once: the second change goes straight to PUT.
+      .put('/v2/apps/ds/dev/shop/api')
+      .reply(201, { version: 'v2', deploymentId: 'd2' }, { Location: '/v2/apps/ds/dev/shop/api' });
+    await expect(client.updateImage(appBody, 'r.example.com/shop/api:1')).resolves.toEqual({
+      deploymentId: 'd1',
+      version: 'v1',
+    });
+    const err = await caught(client.updateImage(appBody, 'r.example.com/shop/api:2'));
+    expect(err).toBeInstanceOf(AppRecreatedError);
+    expect(err.message).toContain('created it anew');
+    expect((err as AppRecreatedError).hint).toContain('delete it');
+    expect(nock.isDone()).toBe(true);
+  });
+
   it('reports a 409 with the blocking deployment and asks for --force', async () => {
     nock(M)
-      .put('/v2/apps/ds/dev/shop/api')
+      .patch('/v2/apps/ds/dev/shop/api')
       .reply(409, {
         message:
           "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
         deployments: [{ id: '97c136bf-5a28-4821-9d94-480d9fbb01c8' }],
       });
-    const err = (await caught(plain().deployImage(appBody, 'r.example.com/shop/api:1'))) as AppLockedError;
+    const err = (await caught(plain().updateImage(appBody, 'r.example.com/shop/api:1'))) as AppLockedError;
     expect(err).toBeInstanceOf(AppLockedError);
     expect(err.deploymentIds).toEqual(['97c136bf-5a28-4821-9d94-480d9fbb01c8']);
     expect(err.message).toContain('97c136bf-5a28-4821-9d94-480d9fbb01c8');
@@ -186,33 +217,73 @@ describe('MarathonClient (plain Marathon)', () => {
 
   it('sends force=true only when asked', async () => {
     nock(M)
-      .put('/v2/apps/ds/dev/shop/api')
+      .patch('/v2/apps/ds/dev/shop/api')
       .query({ force: 'true' })
       .reply(200, { version: 'v', deploymentId: 'd' });
     await expect(
-      plain().deployImage(appBody, 'r.example.com/shop/api:1', { force: true }),
+      plain().updateImage(appBody, 'r.example.com/shop/api:1', { force: true }),
     ).resolves.toMatchObject({ deploymentId: 'd' });
   });
 
   it('shows the details of a 422', async () => {
     nock(M)
-      .put('/v2/apps/ds/dev/shop/api')
+      .patch('/v2/apps/ds/dev/shop/api')
       .reply(422, {
         message: 'Object is not valid',
         details: [{ path: '/container/docker/image', errors: ['must not be empty'] }],
       });
-    const err = await caught(plain().deployImage(appBody, 'r.example.com/shop/api:1'));
+    const err = await caught(plain().updateImage(appBody, 'r.example.com/shop/api:1'));
     expect(err).toBeInstanceOf(RollbackFailedError);
     expect(err.message).toContain('Object is not valid (/container/docker/image must not be empty)');
   });
 
-  it('never repeats a PUT on 503 (the first may have started a deployment), but retries reads', async () => {
-    nock(M).put('/v2/apps/ds/dev/shop/api').reply(503, { message: 'leader election' });
-    expect(await caught(plain().deployImage(appBody, 'r.example.com/shop/api:1'))).toBeInstanceOf(
-      UnavailableError,
-    );
+  it.each([
+    ['a 503', 'status'],
+    ['a reset after the request was sent', 'reset'],
+  ])(
+    'sends a change once, whatever comes back (%s), and says it may have been carried out',
+    async (_, how) => {
+      // A real server counts what reached it: nock would answer a second request the same way.
+      let received = 0;
+      const server = http.createServer((req, res) => {
+        received++;
+        req.resume();
+        req.on('end', () => {
+          if (how === 'reset') req.socket.destroy();
+          else
+            res.writeHead(503, { 'Content-Type': 'application/json' }).end('{"message":"leader election"}');
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+        const client = createMarathonClient({ target: { kind: 'marathon', url }, env: {}, retry: noWait });
+        const err = await caught(client.updateImage(appBody, 'r.example.com/shop/api:1'));
+        expect(err).toBeInstanceOf(ChangeUncertainError);
+        expect(err.message).toContain('may have been carried out');
+        expect(received).toBe(1);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
+    },
+  );
+
+  it('retries reads', async () => {
     nock(M).get('/v2/deployments').reply(503, {}).get('/v2/deployments').reply(200, []);
     await expect(plain().deployments()).resolves.toEqual([]);
+  });
+
+  it('lists the pods of the group, and none on a Marathon without pods', async () => {
+    nock(M)
+      .get('/v2/pods')
+      .reply(200, [
+        { id: '/ds/dev/shop/api-pod', containers: [{ name: 'api', image: { id: 'r/shop/api:1' } }] },
+        { id: '/ds/dev2/shop/api-pod' },
+      ])
+      .get('/v2/pods')
+      .reply(404, { message: 'not found' });
+    expect((await plain().listPods('/ds/dev')).map((p) => p.id)).toEqual(['/ds/dev/shop/api-pod']);
+    expect(await plain().listPods('/ds/dev')).toEqual([]);
   });
 
   it('maps 404 of an app to an InputError naming it', async () => {

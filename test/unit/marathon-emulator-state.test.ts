@@ -249,7 +249,7 @@ describe('force and revert', () => {
     );
   });
 
-  it('DELETE without force reverts to the definition before the deployment', () => {
+  it('DELETE without force reverts to the definition before the deployment, under a new version', () => {
     const before = state.appInfo(ID, ALL)!;
     state.failNext(ID, 'hang');
     const bad = put(withImage('r/shop/api:bad'));
@@ -258,7 +258,9 @@ describe('force and revert', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers!['Marathon-Deployment-Id']).toBe((reply.body as JsonObject)['deploymentId']);
     const reverted = state.appInfo(ID, ALL)!;
-    expect(reverted['version']).toBe(before['version']);
+    // A revert is a new plan putting the old definition back (DeploymentPlanReverter): a new version.
+    expect(reverted['version']).toBe((reply.body as JsonObject)['version']);
+    expect(state.versionsOf(ID)).toHaveLength(3);
     expect(reverted['container']).toEqual(before['container']);
     jest.advanceTimersByTime(1000);
     expect(state.deploymentList()).toEqual([]);

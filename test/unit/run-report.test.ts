@@ -1,8 +1,8 @@
 import { InputError, RollbackFailedError } from '../../src/errors';
 import { assertNotLocked, checkTargetImages, type ImageChecker } from '../../src/plan/preflight';
 import type { RollbackPlan, ServicePlan } from '../../src/plan/rollback-plan';
+import { formatPlanTable } from '../../src/plan/plan-text';
 import {
-  formatPlanTable,
   resultJson,
   slackStartText,
   summaryLine,
@@ -37,6 +37,7 @@ function plan(services: ServicePlan[], pinDigest = false): RollbackPlan {
     format: 'rollback-plan',
     version: 1,
     date: '2026-11-27',
+    point: 'end of 2026-11-27 (UTC)',
     timeZone: 'UTC',
     group: '/ds/dev',
     environment: 'develop',
@@ -120,7 +121,11 @@ describe('plan table', () => {
       ]),
     );
     expect(text.split('\n')).toEqual([
-      'Plan: dev (/ds/dev) → 2026-11-27 (UTC), 2 app(s) to redeploy',
+      'Plan: dev (/ds/dev) → end of 2026-11-27 (UTC), 2 app(s) to redeploy',
+      'api      2.0.0-develop → 1.0.0-develop  image of that day',
+      'billing  2.0.0-develop → 1.0.0-develop  newest earlier image from 2026-11-25',
+      'web      stays on 1.0.0-develop         already on its image of that day',
+      '',
       'SERVICE  APP                   FROM           TO               WHY',
       'api      /ds/dev/shop/api      2.0.0-develop  1.0.0-develop    image of that day',
       'billing  /ds/dev/shop/billing  2.0.0-develop  1.0.0-develop    newest earlier image from 2026-11-25',

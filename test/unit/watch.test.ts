@@ -1,4 +1,4 @@
-import type { MarathonApp, MarathonDeployment } from '../../src/marathon/client';
+import type { MarathonApp, MarathonDeployment } from '../../src/marathon/answers';
 import { createWatcher, readiness } from '../../src/marathon/watch';
 import type { Logger } from '../../src/util/log';
 
@@ -46,6 +46,7 @@ function scripted(states: Array<{ deployments: string[]; app: Partial<MarathonAp
 const healthy: Partial<MarathonApp> = {
   instances: 2,
   version: V,
+  versionInfo: { lastConfigChangeAt: V, lastScalingAt: V },
   healthChecks: [{ protocol: 'HTTP' }],
   tasksRunning: 2,
   tasksHealthy: 2,
@@ -54,33 +55,52 @@ const healthy: Partial<MarathonApp> = {
   container: { type: 'DOCKER', docker: { image: IMAGE } },
 };
 
-const target = { appId: '/ds/dev/shop/api', deploymentId: 'dep-1', version: V, image: IMAGE, label: 'api' };
+const target = { appId: '/ds/dev/shop/api', deploymentId: 'dep-1', image: IMAGE, label: 'api' };
 
 describe('readiness', () => {
   it('counts healthy tasks when the app has health checks, running tasks when it has none', () => {
-    expect(readiness({ id: '/a', ...healthy, tasksHealthy: 1 } as MarathonApp, target)).toEqual({
+    expect(readiness({ id: '/a', ...healthy, tasksHealthy: 1 } as MarathonApp, IMAGE)).toEqual({
       ready: false,
       counts: '1/2 healthy',
     });
     expect(
-      readiness({ id: '/a', ...healthy, healthChecks: [], tasksHealthy: 0 } as MarathonApp, target),
+      readiness({ id: '/a', ...healthy, healthChecks: [], tasksHealthy: 0 } as MarathonApp, IMAGE),
     ).toEqual({
       ready: true,
       counts: '2/2 running',
     });
   });
 
-  it('is not ready while tasks of the old version still run', () => {
+  it('is not ready while tasks of an older configuration still run', () => {
     const app = {
       id: '/a',
       ...healthy,
       tasks: [{ version: V }, { version: '2026-11-01T00:00:00.000Z' }],
     } as MarathonApp;
-    expect(readiness(app, target).ready).toBe(false);
+    expect(readiness(app, IMAGE).ready).toBe(false);
   });
 
-  it('is not ready on another image or version', () => {
-    expect(readiness({ id: '/a', ...healthy, version: 'other' } as MarathonApp, target).ready).toBe(false);
+  it('is ready on its image whatever the version: a restart by someone else, a change that changed nothing', () => {
+    const restarted = '2026-11-28T11:00:00.000Z';
+    const app = {
+      id: '/a',
+      ...healthy,
+      version: restarted,
+      versionInfo: { lastConfigChangeAt: restarted, lastScalingAt: restarted },
+      tasks: [{ version: restarted }, { version: restarted }],
+    } as MarathonApp;
+    expect(readiness(app, IMAGE).ready).toBe(true);
+    // A scale by someone else moves only `version`; tasks of our configuration still count.
+    const scaled = {
+      id: '/a',
+      ...healthy,
+      version: restarted,
+      tasks: [{ version: V }, { version: restarted }],
+    } as MarathonApp;
+    expect(readiness(scaled, IMAGE).ready).toBe(true);
+  });
+
+  it('is not ready on another image, or while a deployment of the app is pending', () => {
     expect(
       readiness(
         {
@@ -88,8 +108,11 @@ describe('readiness', () => {
           ...healthy,
           container: { docker: { image: 'r.example.com/shop/api:old' } },
         } as MarathonApp,
-        target,
+        IMAGE,
       ).ready,
+    ).toBe(false);
+    expect(
+      readiness({ id: '/a', ...healthy, deployments: [{ id: 'theirs' }] } as MarathonApp, IMAGE).ready,
     ).toBe(false);
   });
 });
@@ -103,7 +126,7 @@ describe('watch', () => {
     ]);
     const { logger, lines } = recordingLogger();
     const outcome = await createWatcher(client, { ...options, timeoutMs: 10_000, logger }).watch(target);
-    expect(outcome).toEqual({ ok: true, elapsedMs: 200 });
+    expect(outcome).toEqual({ ok: true, elapsedMs: 200, version: V });
     expect(lines).toEqual([
       'api: deploying 1.4.2-develop: 0/2 healthy (0s)',
       'api: deploying 1.4.2-develop: 1/2 healthy (0s)',
@@ -205,5 +228,55 @@ describe('watch', () => {
     );
     expect(results.every((r) => r.ok)).toBe(true);
     expect(listCalls).toBe(1);
+  });
+});
+
+describe('watch: nothing in flight outlives it', () => {
+  it('aborts a request that hangs (or trickles) at the timeout instead of waiting on it forever', async () => {
+    const aborted: string[] = [];
+    const hang = (what: string) => (signal?: AbortSignal) =>
+      new Promise<never>((_, reject) => {
+        signal?.addEventListener('abort', () => {
+          aborted.push(what);
+          reject(new Error(`${what} aborted`));
+        });
+      });
+    const client = {
+      deployments: hang('deployments'),
+      getApp: (_id: string, signal?: AbortSignal) => hang('app')(signal),
+    };
+    const started = Date.now();
+    const outcome = await createWatcher(client, { timeoutMs: 200, logger: recordingLogger().logger }).watch(
+      target,
+    );
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok || outcome.message).toMatch(/not confirmed within 0s: .*abort/i);
+    expect(aborted).toContain('app');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('ends at once with the interruption, aborting the request in flight', async () => {
+    const controller = new AbortController();
+    let abortedInFlight = false;
+    const client = {
+      deployments: async () => [] as MarathonDeployment[],
+      getApp: (_id: string, signal?: AbortSignal) =>
+        new Promise<MarathonApp>((_, reject) => {
+          setTimeout(() => controller.abort(), 20);
+          signal?.addEventListener('abort', () => {
+            abortedInFlight = true;
+            reject(new Error('aborted'));
+          });
+        }),
+    };
+    const outcome = await createWatcher(client, {
+      timeoutMs: 60_000,
+      logger: recordingLogger().logger,
+    }).watch({
+      ...target,
+      signal: controller.signal,
+    });
+    expect(outcome).toMatchObject({ ok: false, interrupted: true });
+    expect(abortedInFlight).toBe(true);
   });
 });

@@ -260,11 +260,3 @@ export function changeBetween(current: JsonObject, next: JsonObject): Change {
   delete b['instances'];
   return jsonEqual(a, b) ? 'scale' : 'config';
 }
-
-/** The Docker image of an app, where the rollback client looks for it (§4). */
-export function imageOf(app: JsonObject): string | undefined {
-  const container = app['container'];
-  if (!isObject(container) || !isObject(container['docker'])) return undefined;
-  const image = container['docker']['image'];
-  return typeof image === 'string' ? image : undefined;
-}

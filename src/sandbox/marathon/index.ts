@@ -1,6 +1,10 @@
 import { DcosAuth } from './dcos-auth';
+import { DEFAULT_MAX_VERSIONS } from './history';
+import { PodStore } from './pods';
 import { EmulatorServer, type RecordedRequest } from './server';
-import { MarathonState, type Scenario } from './state';
+import { MarathonState, type HistoryEntry, type Scenario } from './state';
+
+export type { HistoryEntry } from './state';
 
 /**
  * A Marathon (or a DC/OS cluster with Marathon) on loopback, behaving like the real API in everything
@@ -23,6 +27,14 @@ export interface MarathonEmulatorOptions {
   tokenLifetimeMs?: number;
   /** How long an emulated deployment takes until its new tasks are healthy (default 1500 ms). */
   deploymentMs?: number;
+  /** Versions kept per app, the oldest dropped first (Marathon's `--zk_max_versions`, default 50). */
+  maxVersions?: number;
+  /**
+   * Behave like Marathon 1.3, the last release without PATCH: `PATCH /v2/apps/{id}` answers 405 with
+   * no body (so a client's PUT fallback can be tested), `/v2/pods` does not exist (404) and `/v2/info`
+   * says 1.3.14. Everything else stays as in 1.11.
+   */
+  noPatch?: boolean;
   host?: string; // default 127.0.0.1, never anything but loopback
   port?: number; // default 0 (free port)
 }
@@ -36,6 +48,18 @@ export interface MarathonEmulator {
   marathonUrl: string;
   /** Seed an app directly, as if deployed long ago and healthy (no deployment). Assigns version/versionInfo. */
   addApp(app: Record<string, unknown>): void;
+  /**
+   * Seed an app with a history in the past, oldest first: each entry becomes a version at its `at`
+   * (a change of `instances` alone a scale, an unchanged definition a restart), the last one is the app
+   * now, healthy, with no deployment. Replaces an app of that id, its versions included. At most
+   * `maxVersions` are kept. Throws on an invalid definition, an `at` in the future or out of order.
+   */
+  seedHistory(appId: string, history: readonly HistoryEntry[]): void;
+  /**
+   * Seed a pod (RAML pods.raml: `id`, `containers[].name`, `containers[].image.id`), running and stable,
+   * listed by `GET /v2/pods` and `/v2/pods/{id}::status`; never by `/v2/apps`. Pods are read-only here.
+   */
+  addPod(pod: Record<string, unknown>): void;
   /** The current stored definition + status of an app as GET /v2/apps/{id} would show it (undefined if absent). */
   getApp(id: string): Record<string, unknown> | undefined;
   listApps(): Array<Record<string, unknown>>;
@@ -80,8 +104,10 @@ export async function startMarathonEmulator(
   let server: EmulatorServer | undefined;
   const state = new MarathonState({
     deploymentMs: options.deploymentMs ?? 1500,
+    maxVersions: options.maxVersions ?? DEFAULT_MAX_VERSIONS,
     onEvent: (event) => server?.broadcast(event),
   });
+  const pods = new PodStore();
   const auth =
     mode === 'dcos'
       ? new DcosAuth({
@@ -96,6 +122,8 @@ export async function startMarathonEmulator(
     basic: options.basic,
     auth,
     state,
+    pods,
+    noPatch: options.noPatch ?? false,
     requests,
     host,
     port: options.port ?? 0,
@@ -108,7 +136,19 @@ export async function startMarathonEmulator(
     marathonUrl: mode === 'dcos' ? `${url}/service/marathon` : url,
     requests,
     addApp: (app) => {
+      if (typeof app['id'] === 'string' && pods.has(app['id']))
+        throw new Error(`addApp: ${absolute(app['id'])} is a pod`);
       state.seed(app);
+    },
+    seedHistory: (appId, history) => {
+      if (pods.has(appId)) throw new Error(`seedHistory: ${absolute(appId)} is a pod`);
+      state.seedHistory(appId, history);
+    },
+    addPod: (pod) => {
+      // Marathon keeps apps, pods and groups in one tree: an id is one of them.
+      if (typeof pod['id'] === 'string' && state.hasApp(pod['id']))
+        throw new Error(`addPod: ${absolute(pod['id'])} is an app`);
+      pods.add(pod);
     },
     getApp: (id) => state.appInfo(absolute(id), all),
     listApps: () => state.listApps({}, all),

@@ -1,13 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { absoluteId } from './definition';
 import { DcosAuth, UNAUTHORIZED_HTML } from './dcos-auth';
-import { MarathonState, type ApiReply, type EmulatorEvent } from './state';
-import type { Json } from './validate';
+import type { EmulatorEvent } from './deployments';
+import type { PodStore } from './pods';
+import type { ApiReply } from './replies';
+import { route } from './routes';
+import type { MarathonState } from './state';
 
 /**
  * HTTP for the emulator on node:http: authentication (plain Marathon's Basic, or DC/OS's Admin Router
- * in front of `/service/marathon`), routing, Marathon's reply headers and error bodies.
+ * in front of `/service/marathon`), Marathon's reply headers, the event stream; routes.ts routes.
  */
 
 export interface RecordedRequest {
@@ -22,6 +24,9 @@ export interface ServerOptions {
   basic?: { user: string; password: string };
   auth?: DcosAuth;
   state: MarathonState;
+  pods: PodStore;
+  /** Behave like Marathon 1.3: no PATCH, no pods (routes.ts). */
+  noPatch: boolean;
   requests: RecordedRequest[];
   host: string;
   port: number;
@@ -41,25 +46,6 @@ const JETTY_401 = `<html>
 </body>
 </html>
 `;
-
-/** The `embed` values, prefixes `apps.`, `app.`, `group.apps.` stripped (InfoEmbedResolver). */
-function embedsFrom(params: URLSearchParams, always: string[]): Set<string> {
-  const out = new Set(always);
-  for (const raw of params.getAll('embed')) {
-    const name = raw.replace(/^(group\.apps\.|apps\.|app\.)/, '');
-    if (name === 'tasks') out.add('tasks').add('deployments');
-    else if (name === 'failures') out.add('lastTaskFailure');
-    else if (['counts', 'deployments', 'readiness', 'lastTaskFailure', 'taskStats'].includes(name))
-      out.add(name);
-  }
-  return out;
-}
-
-function flag(params: URLSearchParams, name: string, fallback: boolean): boolean {
-  const value = params.get(name);
-  if (value === null) return fallback;
-  return value === '' || value.toLowerCase() === 'true';
-}
 
 function send(
   res: http.ServerResponse,
@@ -187,27 +173,7 @@ export class EmulatorServer {
     send(res, reply.status, JSON.stringify(reply.body), { 'Content-Type': JSON_TYPE, ...headers });
   }
 
-  private parseBody(
-    req: http.IncomingMessage,
-    body: string,
-  ): { ok: true; value: Json } | { ok: false; reply: ApiReply } {
-    const type = req.headers['content-type'];
-    if (!type || !/^application\/json\b/i.test(type)) {
-      return { ok: false, reply: { status: 415, body: { message: 'Unsupported Media Type' } } };
-    }
-    try {
-      return { ok: true, value: JSON.parse(body) as Json };
-    } catch (err) {
-      return {
-        ok: false,
-        reply: {
-          status: 400,
-          body: { message: 'Invalid JSON', details: err instanceof Error ? err.message : String(err) },
-        },
-      };
-    }
-  }
-
+  /** A request below Marathon's root, after authentication. */
   private marathon(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -216,152 +182,34 @@ export class EmulatorServer {
     params: URLSearchParams,
     body: string,
   ): void {
-    const state = this.options.state;
-    const notAllowed: ApiReply = { status: 405, body: { message: 'HTTP 405 Method Not Allowed' } };
-
-    if (path === '/ping') {
+    const routed = route(
+      {
+        method,
+        path,
+        params,
+        contentType: req.headers['content-type'],
+        accept: req.headers.accept,
+        body,
+      },
+      {
+        state: this.options.state,
+        pods: this.options.pods,
+        leader: this.leader,
+        noPatch: this.options.noPatch,
+      },
+    );
+    if (!('kind' in routed)) return this.reply(res, routed);
+    if (routed.kind === 'ping') {
       return send(res, 200, 'pong\n', {
         'Content-Type': 'text/plain',
         'Cache-Control': 'no-cache, no-store, must-revalidate',
       });
     }
-    if (path === '/v2/info') {
-      if (method !== 'GET') return this.reply(res, notAllowed);
-      return this.reply(res, {
-        status: 200,
-        body: {
-          name: 'marathon',
-          version: '1.11.24',
-          buildref: 'emulated',
-          elected: true,
-          leader: this.leader,
-          frameworkId: 'emulated-framework-0000',
-          http_config: { http_port: Number(this.leader.split(':').pop()) },
-          marathon_config: { master: 'zk://emulated:2181/mesos', mesos_role: '*' },
-          zookeeper_config: { zk: 'zk://emulated:2181/marathon' },
-        },
-      });
-    }
-    if (path === '/v2/leader') return this.reply(res, { status: 200, body: { leader: this.leader } });
-    if (path === '/v2/events') {
-      if (!/text\/event-stream/.test(req.headers.accept ?? '')) return this.reply(res, notAllowed);
-      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
-      res.write(
-        `event: event_stream_attached\ndata: ${JSON.stringify({ eventType: 'event_stream_attached' })}\n\n`,
-      );
-      this.sseClients.add(res);
-      res.on('close', () => this.sseClients.delete(res));
-      return;
-    }
-    if (path === '/v2/deployments' || path === '/v2/deployments/') {
-      if (method !== 'GET') return this.reply(res, notAllowed);
-      return this.reply(res, { status: 200, body: state.deploymentList() });
-    }
-    const deployment = /^\/v2\/deployments\/([^/]+)$/.exec(path);
-    if (deployment) {
-      // There is no GET /v2/deployments/{id} in Marathon (reference §6.1).
-      if (method !== 'DELETE') return this.reply(res, notAllowed);
-      return this.reply(
-        res,
-        state.deleteDeployment(decodeURIComponent(deployment[1]!), flag(params, 'force', false)),
-      );
-    }
-    if (path === '/v2/apps' || path === '/v2/apps/') {
-      if (method === 'GET') {
-        const apps = state.listApps(
-          {
-            id: params.get('id') ?? undefined,
-            cmd: params.get('cmd') ?? undefined,
-            label: params.get('label') ?? undefined,
-          },
-          embedsFrom(params, ['counts', 'deployments']),
-        );
-        return this.reply(res, { status: 200, body: { apps } });
-      }
-      if (method === 'POST') {
-        const parsed = this.parseBody(req, body);
-        if (!parsed.ok) return this.reply(res, parsed.reply);
-        return this.reply(res, state.createApp(parsed.value));
-      }
-      return this.reply(res, notAllowed);
-    }
-    const appPath = /^\/v2\/apps(\/.+)$/.exec(path);
-    if (!appPath) return this.reply(res, { status: 404, body: { message: 'HTTP 404 Not Found' } });
-    const rest = decodeURIComponent(appPath[1]!);
-
-    const group = /^(.*?)\/\*$/.exec(rest);
-    if (group) {
-      if (method !== 'GET') return this.reply(res, notAllowed);
-      const apps = state.appsInGroup(group[1] || '/', embedsFrom(params, ['counts', 'deployments']));
-      if (!apps)
-        return this.reply(res, { status: 404, body: { message: `Group '${group[1]}' does not exist` } });
-      return this.reply(res, { status: 200, body: { '*': apps } });
-    }
-    const versions = /^(.+?)\/versions(?:\/([^/]+))?$/.exec(rest);
-    if (versions) {
-      if (method !== 'GET') return this.reply(res, notAllowed);
-      const id = normalizeId(versions[1]!);
-      if (versions[2] === undefined) {
-        const list = state.versionsOf(id);
-        if (!list) return this.reply(res, { status: 404, body: { message: `App '${id}' does not exist` } });
-        return this.reply(res, { status: 200, body: { versions: list } });
-      }
-      const app = state.appVersion(id, versions[2]);
-      if (!app) {
-        return this.reply(res, {
-          status: 404,
-          body: { message: `App '${id}' does not exist in version ${versions[2]}` },
-        });
-      }
-      return this.reply(res, { status: 200, body: app });
-    }
-    const tasks = /^(.+?)\/tasks$/.exec(rest);
-    if (tasks) {
-      if (method !== 'GET') return this.reply(res, notAllowed);
-      const id = normalizeId(tasks[1]!);
-      const list = state.tasksOf(id);
-      if (!list) return this.reply(res, { status: 404, body: { message: `App '${id}' does not exist` } });
-      return this.reply(res, { status: 200, body: { tasks: list } });
-    }
-    const restart = /^(.+?)\/restart$/.exec(rest);
-    if (restart) {
-      if (method !== 'POST') return this.reply(res, notAllowed);
-      return this.reply(res, state.restartApp(restart[1]!, flag(params, 'force', false)));
-    }
-
-    const id = normalizeId(rest);
-    switch (method) {
-      case 'GET': {
-        const app = state.appInfo(
-          id,
-          embedsFrom(params, ['counts', 'deployments', 'tasks', 'lastTaskFailure']),
-        );
-        if (!app) return this.reply(res, { status: 404, body: { message: `App '${id}' does not exist` } });
-        return this.reply(res, { status: 200, body: { app } });
-      }
-      case 'PUT':
-      case 'PATCH': {
-        const parsed = this.parseBody(req, body);
-        if (!parsed.ok) return this.reply(res, parsed.reply);
-        const patch = method === 'PATCH';
-        return this.reply(
-          res,
-          state.updateApp(id, parsed.value, {
-            force: flag(params, 'force', false),
-            partialUpdate: patch ? true : flag(params, 'partialUpdate', true),
-            allowCreate: !patch,
-          }),
-        );
-      }
-      case 'DELETE':
-        return this.reply(res, state.deleteApp(id, flag(params, 'force', false)));
-      default:
-        return this.reply(res, notAllowed);
-    }
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    res.write(
+      `event: event_stream_attached\ndata: ${JSON.stringify({ eventType: 'event_stream_attached' })}\n\n`,
+    );
+    this.sseClients.add(res);
+    res.on('close', () => this.sseClients.delete(res));
   }
-}
-
-/** `{appId}` with or without the leading slash, repeated slashes collapsed (`id.toAbsolutePath`). */
-function normalizeId(id: string): string {
-  return absoluteId(id);
 }

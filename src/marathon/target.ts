@@ -1,0 +1,105 @@
+import {
+  WorkloadGoneError,
+  WorkloadLockedError,
+  type Target,
+  type TargetRecord,
+  type Workload,
+} from '../targets/target';
+import type { Logger } from '../util/log';
+import { configVersionOf, dockerImageOf, type MarathonApp } from './answers';
+import type { MarathonTarget } from './auth';
+import { AppLockedError, AppNotFoundError, type MarathonClient } from './client';
+import { displayVersion } from './image';
+import { createWatcher } from './watch';
+
+/** Marathon (plain or DC/OS) as a rollback target: the apps of one group. */
+
+export interface MarathonTargetOptions {
+  client: MarathonClient;
+  target: MarathonTarget;
+  group: string;
+  /** A deployment still running after this is a failure. */
+  timeoutMs: number;
+  logger: Logger;
+}
+
+export function workloadOf(app: MarathonApp): Workload {
+  const image = dockerImageOf(app);
+  const changeVersion = configVersionOf(app);
+  return {
+    id: app.id,
+    ...(image ? { image } : {}),
+    ...(changeVersion ? { changeVersion } : {}),
+    busy: (app.deployments ?? []).map((d) => d.id),
+    raw: app,
+  };
+}
+
+export function createMarathonTarget(options: MarathonTargetOptions): Target {
+  const { client, group } = options;
+  const watcher = createWatcher(client, { timeoutMs: options.timeoutMs, logger: options.logger });
+  const where = `Marathon at ${client.apiUrl}`;
+  const record: TargetRecord = { kind: options.target.kind, url: options.target.url };
+  return {
+    kind: options.target.kind,
+    where,
+    scope: group,
+    credentials: client.auth.description,
+    record: () => record,
+
+    async list() {
+      return (await client.listApps(group)).map(workloadOf);
+    },
+
+    async unmanaged() {
+      const pods = await client.listPods(group);
+      if (pods.length === 0) return [];
+      const shown = pods.slice(0, 5).map((p) => {
+        const images = (p.containers ?? []).map((c) => c.image?.id).filter((i): i is string => !!i);
+        return `${p.id}${images.length ? ` (${images.map(displayVersion).join(', ')})` : ''}`;
+      });
+      return [
+        `${pods.length} Marathon pod(s) under ${group} are not rolled back (only apps are): ${shown.join(', ')}${pods.length > 5 ? ` and ${pods.length - 5} more` : ''}; roll them back by hand if they run a service of this release`,
+      ];
+    },
+
+    async read(id) {
+      try {
+        return workloadOf(await client.getApp(id));
+      } catch (err) {
+        if (err instanceof AppNotFoundError) throw new WorkloadGoneError(id, where, `app ${id}`);
+        throw err;
+      }
+    },
+
+    async changeImage(workload, image, { force }) {
+      try {
+        const result = await client.updateImage(workload.raw as MarathonApp, image, { force });
+        return { changeId: result.deploymentId, ...(result.version ? { version: result.version } : {}) };
+      } catch (err) {
+        if (err instanceof AppLockedError)
+          throw new WorkloadLockedError(err.appId, err.deploymentIds, `app ${err.appId}`);
+        if (err instanceof AppNotFoundError)
+          throw new WorkloadGoneError(workload.id, where, `app ${workload.id}`);
+        throw err;
+      }
+    },
+
+    async changesOfVersion(workload, version) {
+      const list = await client.deployments();
+      return list
+        .filter((d) => d.affectedApps.includes(workload.id) && d.version === version)
+        .map((d) => d.id);
+    },
+
+    watch(request) {
+      return watcher.watch({
+        appId: request.workloadId,
+        deploymentId: request.changeId,
+        image: request.image,
+        label: request.label,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
+    },
+  };
+}

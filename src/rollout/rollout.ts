@@ -1,0 +1,291 @@
+import { UnavailableError } from '../errors';
+import { createLimiter } from '../http/limiter';
+import type { Journal, StepAction } from '../journal/journal';
+import { isOwnChange, stillOurs } from '../journal/ownership';
+import { displayVersion } from '../marathon/image';
+import {
+  ChangeUncertainError,
+  WorkloadGoneError,
+  WorkloadLockedError,
+  type Target,
+  type Workload,
+} from '../targets/target';
+import type { Logger } from '../util/log';
+
+/**
+ * Put a set of apps on new images: at most `concurrency` at once, each change journaled before it
+ * is sent and watched until the target really runs it. Used for the rollback itself, for putting
+ * changed apps back after a failure, and for `undo`. What "ours" means is the journal's call
+ * (journal/ownership.ts), so a revert or an undo never overwrites someone else's change.
+ */
+
+export interface RolloutItem {
+  appId: string;
+  /** The progress key and the name in messages (service and app). */
+  label: string;
+  /** The image the app is expected to run before this step. */
+  from: string;
+  to: string;
+}
+
+export interface RolloutOutcome {
+  appId: string;
+  /** The target accepted our change (the app's definition now names `to`). */
+  changed: boolean;
+  /** Deployed and healthy, or nothing needed doing. */
+  ok: boolean;
+  /** Not attempted: an earlier item failed, the run was interrupted, or the journal could not be written. */
+  skipped: boolean;
+  /** Our deployment was still running when we gave up. */
+  deploymentRunning: boolean;
+  /** Stopped by SIGINT/SIGTERM, not by a failure of the target or the app. */
+  interrupted?: boolean;
+  /** The app no longer exists (deleted by someone): nothing to deploy or put back. */
+  gone?: boolean;
+  /** Someone else changed the app since our change; left alone (revert and undo without --force). */
+  drifted?: boolean;
+  /** What the app runs as read back at the end, when it was read. */
+  now?: string;
+  /** The target could not be reached for it (exit 3 for undo). */
+  unreachable?: boolean;
+  message?: string;
+}
+
+export interface RolloutOptions {
+  target: Target;
+  journal: Journal;
+  action: StepAction;
+  concurrency: number;
+  /** The user's --force: cancel any deployment that holds an app, change an app someone else changed. */
+  force: boolean;
+  /** Stop starting new items after the first failure (the rollback itself; not when putting back). */
+  stopOnFailure: boolean;
+  logger: Logger;
+  /** Set on SIGINT/SIGTERM or a failed journal write: no item starts after it (those in flight go on). */
+  interrupt?: AbortSignal;
+  /** Also ends the watches in flight (a revert follows, so waiting for them would only delay it). */
+  abortWatches?: AbortSignal;
+}
+
+export async function rollOut(
+  items: readonly RolloutItem[],
+  options: RolloutOptions,
+): Promise<RolloutOutcome[]> {
+  const limit = createLimiter(Math.max(1, options.concurrency));
+  let failed = false;
+  return Promise.all(
+    items.map((item) =>
+      limit(async (): Promise<RolloutOutcome> => {
+        const why = options.interrupt?.aborted
+          ? options.journal.failure
+            ? 'the journal cannot be written'
+            : 'interrupted'
+          : failed && options.stopOnFailure
+            ? 'an earlier deployment failed'
+            : undefined;
+        if (why) {
+          options.logger.status(item.label, `not started (${why})`);
+          return { appId: item.appId, changed: false, ok: false, skipped: true, deploymentRunning: false };
+        }
+        const outcome = await rollOutOne(item, options);
+        if (!outcome.ok) failed = true;
+        return outcome;
+      }),
+    ),
+  );
+}
+
+async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<RolloutOutcome> {
+  const { target, journal, logger } = options;
+  const base = { appId: item.appId, skipped: false };
+  const steps = () => journal.app(item.appId).steps;
+  const fail = async (
+    message: string,
+    changed: boolean,
+    extra: Partial<RolloutOutcome> & { deploymentId?: string; shown?: boolean } = {},
+  ): Promise<RolloutOutcome> => {
+    const { deploymentId, shown, ...rest } = extra;
+    if (!shown) logger.status(item.label, `failed: ${message}`);
+    await journal.record(item.appId, {
+      action: options.action,
+      outcome: 'failed',
+      image: item.to,
+      message,
+      ...(deploymentId ? { deploymentId } : {}),
+    });
+    return { ...base, changed, ok: false, deploymentRunning: false, message, ...rest };
+  };
+  /** Watch a change of ours to its end and journal the verdict. */
+  const watchToEnd = async (changeId: string, changed: boolean): Promise<RolloutOutcome> => {
+    const watched = await target.watch({
+      workloadId: item.appId,
+      changeId,
+      image: item.to,
+      label: item.label,
+      ...(options.abortWatches ? { signal: options.abortWatches } : {}),
+    });
+    if (!watched.ok)
+      return fail(watched.message, changed, {
+        deploymentId: changeId,
+        shown: true,
+        deploymentRunning: watched.deploymentRunning,
+        ...(watched.interrupted ? { interrupted: true } : {}),
+      });
+    await journal.record(item.appId, {
+      action: options.action,
+      outcome: 'succeeded',
+      image: item.to,
+      deploymentId: changeId,
+      ...(watched.version ? { version: watched.version } : {}),
+    });
+    return { ...base, changed, ok: true, deploymentRunning: false, now: item.to };
+  };
+
+  let workload: Workload;
+  try {
+    workload = await target.read(item.appId);
+  } catch (err) {
+    if (!(err instanceof WorkloadGoneError))
+      return fail((err as Error).message, false, { unreachable: err instanceof UnavailableError });
+    // Deleted by someone else since the plan: recreating it is not ours to decide.
+    return fail(`${err.message}: deleted since the plan, not recreated`, false, { gone: true });
+  }
+  const current = workload.image;
+  const putsBack = options.action !== 'deploy';
+
+  if (current === item.to) {
+    const ours = await ownChangesInFlight(workload, steps(), target);
+    if (ours.length > 0) {
+      // Our own change from a run that was stopped (or this one, resumed): finish watching it.
+      logger.status(item.label, `already on ${displayVersion(item.to)}, waiting for deployment ${ours[0]}`);
+      return watchToEnd(ours[0]!, false);
+    }
+    // Nothing of ours to do. A deployment someone else runs on it is theirs to watch.
+    const theirs = workload.busy.length
+      ? ` (deployment ${workload.busy.join(', ')} of someone else still running)`
+      : '';
+    logger.status(item.label, `already on ${displayVersion(item.to)}${theirs}`);
+    await journal.record(item.appId, { action: options.action, outcome: 'no-op', image: item.to });
+    return { ...base, changed: false, ok: true, deploymentRunning: false, now: item.to };
+  }
+
+  const drift = putsBack ? !stillOurs(workload, steps()) : current !== item.from;
+  if (drift) {
+    const what = `runs ${current ?? 'no Docker image'} now${putsBack && current === item.from ? ' (redeployed or changed by someone else since our change)' : `, not ${item.from}`}`;
+    if (!putsBack) return fail(`${what}: changed by someone else since the plan; not touched`, false);
+    if (!options.force) {
+      const message = `${what}: changed by someone else; left alone (--force puts it on ${displayVersion(item.to)} anyway)`;
+      logger.status(item.label, `drifted: ${message}`);
+      await journal.record(item.appId, {
+        action: options.action,
+        outcome: 'drifted',
+        image: item.to,
+        message,
+      });
+      return {
+        ...base,
+        changed: false,
+        ok: false,
+        drifted: true,
+        deploymentRunning: false,
+        message,
+        ...(current ? { now: current } : {}),
+      };
+    }
+    logger.warn(`${item.appId} ${what}; --force: putting it on ${item.to} anyway`);
+  }
+
+  logger.status(item.label, `deploying ${displayVersion(item.to)}`);
+  // Written before the request: if we are killed before the answer reaches the journal, the next
+  // run or undo knows that a deployment of this image may be ours. Nothing is sent unrecorded.
+  if (!(await journal.record(item.appId, { action: options.action, outcome: 'requested', image: item.to }))) {
+    logger.status(item.label, 'not started (the journal cannot be written)');
+    return { ...base, skipped: true, changed: false, ok: false, deploymentRunning: false };
+  }
+  let receipt;
+  try {
+    receipt = await target.changeImage(workload, item.to, { force: options.force });
+  } catch (err) {
+    if (err instanceof WorkloadGoneError)
+      return fail(`${err.message}: deleted since the plan, not recreated`, false, { gone: true });
+    if (err instanceof ChangeUncertainError)
+      return afterUncertainChange(err, item, options, fail, watchToEnd);
+    if (!(err instanceof WorkloadLockedError))
+      return fail((err as Error).message, false, { unreachable: err instanceof UnavailableError });
+    // Our own earlier deployment of this app (e.g. one that hangs) may be cancelled without asking;
+    // anybody else's only with --force.
+    const ours = await ownChangesInFlight(workload, steps(), target);
+    if (err.changeIds.length === 0 || !err.changeIds.every((id) => ours.includes(id)))
+      return fail(`${err.message} (${err.hint})`, false);
+    try {
+      receipt = await target.changeImage(workload, item.to, { force: true });
+    } catch (again) {
+      if (again instanceof ChangeUncertainError)
+        return afterUncertainChange(again, item, options, fail, watchToEnd);
+      return fail((again as Error).message, false);
+    }
+  }
+  await journal.record(item.appId, {
+    action: options.action,
+    outcome: 'started',
+    image: item.to,
+    deploymentId: receipt.changeId,
+    ...(receipt.version ? { version: receipt.version } : {}),
+  });
+  return watchToEnd(receipt.changeId, true);
+}
+
+/** The changes in flight on the workload that this journal's steps started. */
+export async function ownChangesInFlight(
+  workload: Workload,
+  steps: Parameters<typeof isOwnChange>[2],
+  target: Target,
+): Promise<string[]> {
+  if (workload.busy.length === 0 || steps.length === 0) return [];
+  const versions = workload.changeVersion
+    ? await target.changesOfVersion(workload, workload.changeVersion)
+    : [];
+  return workload.busy.filter((id) =>
+    isOwnChange(
+      { id, ...(versions.includes(id) ? { version: workload.changeVersion } : {}) },
+      workload,
+      steps,
+    ),
+  );
+}
+
+/**
+ * The request may have been carried out: say what the app runs now instead of guessing. On our
+ * image with a version stamped after we asked, it is our change in flight: watch it.
+ */
+async function afterUncertainChange(
+  err: ChangeUncertainError,
+  item: RolloutItem,
+  options: RolloutOptions,
+  fail: (message: string, changed: boolean, extra?: Partial<RolloutOutcome>) => Promise<RolloutOutcome>,
+  watchToEnd: (changeId: string, changed: boolean) => Promise<RolloutOutcome>,
+): Promise<RolloutOutcome> {
+  let now: Workload;
+  try {
+    now = await options.target.read(item.appId);
+  } catch (readErr) {
+    return fail(`${err.message}; reading it back failed too: ${(readErr as Error).message}`, false);
+  }
+  if (now.image !== item.to || !stillOurs(now, options.journal.app(item.appId).steps))
+    return fail(
+      `${err.message}; it runs ${now.image ?? 'no Docker image'} (not changed)`,
+      false,
+      now.image ? { now: now.image } : {},
+    );
+  options.logger.warn(`${item.appId}: ${err.message}; read back: it runs ${item.to}, watching it`);
+  const changeId = now.busy[0] ?? '';
+  await options.journal.record(item.appId, {
+    action: options.action,
+    outcome: 'started',
+    image: item.to,
+    ...(changeId ? { deploymentId: changeId } : {}),
+    ...(now.changeVersion ? { version: now.changeVersion } : {}),
+    message: 'read back after a lost answer',
+  });
+  return watchToEnd(changeId, true);
+}
