@@ -42,7 +42,8 @@ def call(Map config = [:]) {
             allowEmptyArchive: true)
         String summaryFile = dir + '/rollback-summary.txt'
         String summary = fileExists(summaryFile) ? readFile(file: summaryFile, encoding: 'UTF-8').trim() : ''
-        return summary ? "undo of build #${undone.build}: ${summary}" : ''
+        // The helper's line says it is an undo; which build's rollback it undid is Jenkins' to add.
+        return summary ? "${summary} (rollback of build #${undone.build})" : ''
     }
     // From finding the journal to the end, one lock: the journal chosen is the one undone.
     return rollbackCommon.withEnvironmentLock(s.environment) {

@@ -87,7 +87,7 @@ class ExampleChecks {
             assert h.callsOf('stage')*.args == [['Roll back', 'skipped'], ['Undo']]
             assert fake.runs == 1 && fake.runEnvs[0].ROLLBACK_APPROVER == 'oncall-olga'
             assert fake.runEnvs[0].MARATHON_PASSWORD == 'mar-pa55!'
-            assert h.currentBuild.description == 'undo of build #5: prod: 2 apps put back'
+            assert h.currentBuild.description == 'prod: 2 apps put back (rollback of build #5)'
         }
 
         suite.check('example: the Kubernetes variant of Jenkinsfile.example rolls a namespace back with a kubeconfig') { PipelineHarness h ->

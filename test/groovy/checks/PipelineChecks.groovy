@@ -85,7 +85,7 @@ class PipelineChecks {
             FakeHelper fake = UndoChecks.undoHelper(h)
             answer(h, 0, 'alice', 'frank')
             Object result = h.call('rollbackPipeline', pipeline(label: 'linux'))
-            assert result == 'undo of build #5: prod: 2 apps put back'
+            assert result == 'prod: 2 apps put back (rollback of build #5)'
             assert h.callsOf('lock')*.args == [[[resource: 'rollback-prod', variable: 'ROLLBACK_LOCK']]]
             assert !h.callsOf('sh').any { shCommand(it) in ['get', 'status', 'run'] }
             assert fake.runEnvs[0].ROLLBACK_APPROVER == 'frank'

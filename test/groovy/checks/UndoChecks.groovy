@@ -55,7 +55,7 @@ billing  1.4.0-master → 1.5.0-master  put back
             assert question.message.startsWith('Undo the rollback of build #3 on prod? Nothing has changed yet')
             UNDO_PLAN.readLines().each { assert question.message.contains(it) }
             assert question.ok == 'Undo'
-            assert summary == 'undo of build #3: prod: 2 apps put back'
+            assert summary == 'prod: 2 apps put back (rollback of build #3)'
             assert h.currentBuild.description == summary
             assert h.callsOf('archiveArtifacts')*.args*.getAt(0)*.artifacts == [
                 'rollback/prod/undo/undo-dry-run.txt,rollback/prod/undo/undo-dry-run.json',

@@ -48,6 +48,8 @@ class PipelineHarness {
     Closure inputHandler = { Map args -> throw new IllegalStateException('this check did not expect an input') }
     /** Earlier builds of this job: number -> (archived path -> content), for copyArtifacts. */
     final Map<Integer, Map<String, String>> archivedBuilds = [:]
+    /** What this build archived so far: path -> content at the time archiveArtifacts ran. */
+    final Map<String, String> archivedNow = [:]
 
     private final List<Map<String, String>> overlays = []
     private final List<String> heldLocks = []
@@ -99,6 +101,21 @@ class PipelineHarness {
             newer = build
         }
         archivedBuilds.putAll(archived)
+    }
+
+    /**
+     * Ends this build and starts the next one of the job in the same workspace, as Jenkins would: its
+     * artifacts become an earlier build's, currentBuild starts afresh, env.ROLLBACK_* are gone.
+     */
+    void nextBuild() {
+        int number = currentBuild.number as int
+        archivedBuilds[number] = new LinkedHashMap<String, String>(archivedNow)
+        archivedNow.clear()
+        Map previous = [number: number, previousBuild: currentBuild.previousBuild]
+        currentBuild.clear()
+        currentBuild.putAll([description: null, result: null, number: number + 1, previousBuild: previous])
+        env.BUILD_NUMBER = (number + 1).toString()
+        env.keySet().removeAll { it.startsWith('ROLLBACK_') }
     }
 
     /** Runs a script with /bin/sh -e in the workspace, as `sh` would (for checks of one script). */
@@ -241,6 +258,7 @@ class PipelineHarness {
             List<String> patterns = args.artifacts.toString().split(',')*.trim()
             List<String> present = patterns.findAll { new File(workspace, it).isFile() }
             record('archiveArtifacts', [args], [archived: present])
+            present.each { archivedNow[it] = new File(workspace, it).getText('UTF-8') }
             requireNode('archiveArtifacts')
             if (!present && !args.allowEmptyArchive) {
                 throw new AbortException('No artifacts found that match the file pattern')
