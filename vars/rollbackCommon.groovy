@@ -1,8 +1,8 @@
 import com.cloudbees.groovy.cps.NonCPS
 
-// rollbackCommon: what the rollback steps share (see rollbackCommon.txt): the environment map,
-// the registry credentials, the bundled helper, agents, the environment lock and pure helpers.
-// rollbackTarget holds where the services run, rollbackConfirm how people are asked.
+// rollbackCommon: what the rollback steps share (see rollbackCommon.txt): the environment map, the
+// bundled helper, agents, the environment lock and pure helpers. rollbackRegistry holds where the
+// images come from, rollbackTarget where the services run, rollbackConfirm how people are asked.
 // Rules every var keeps (README "Installing the library"):
 // - no value is ever interpolated by Groovy into a shell line: values go in with withEnv, secrets
 //   with withCredentials, and every `sh` script is a constant that reads "$VAR";
@@ -50,15 +50,6 @@ Map environmentMap(String step, Map config) {
         error("${step}: environments: ${badEntry}")
     }
     return environments
-}
-
-/** Credentials of the registry, bound as the variables the helper reads. */
-List registryBindings(String credentialsId) {
-    if (!credentialsId) {
-        return []
-    }
-    return [usernamePassword(credentialsId: credentialsId, usernameVariable: 'REGISTRY_USER',
-        passwordVariable: 'REGISTRY_PASSWORD')]
 }
 
 def withOptionalCredentials(List bindings, Closure body) {

@@ -155,7 +155,7 @@ void provideCatalog(Map config, Map s, boolean first) {
 }
 
 List credentialBindings(Map s) {
-    List bindings = rollbackCommon.registryBindings(s.registryCredentialsId) + rollbackTarget.targetBindings(s.target)
+    List bindings = rollbackRegistry.registryBindings(s.registryCredentialsId) + rollbackTarget.targetBindings(s.target)
     if (s.slackCredentialsId) {
         bindings.add(string(credentialsId: s.slackCredentialsId, variable: 'SLACK_WEBHOOK_URL'))
     }

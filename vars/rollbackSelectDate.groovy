@@ -25,7 +25,7 @@ def call(Map config = [:]) {
 List<String> discover(Map config = [:]) {
     Map s = selectSettings('rollbackSelectDate', config)
     rollbackCommon.requireUnixAgent('rollbackSelectDate')
-    List<String> dates = s.registry ? readCatalog(config) : []
+    List<String> dates = s.registry ? rollbackRegistry.readCatalog('rollbackSelectDate', s) : []
     List<String> choices = dates
     if (s.source == 'marathon') {
         choices = helperChoices(s, 'history')
@@ -53,48 +53,9 @@ List<String> discover(Map config = [:]) {
     return choices
 }
 
-/**
- * Runs `get` (needs an agent): returns the dates, newest first, and stashes the catalog so a
- * rollback on another agent uses exactly this one.
- */
+/** Runs `get` (needs an agent) for this step's arguments: rollbackRegistry.readCatalog. */
 List<String> readCatalog(Map config) {
-    Map s = selectSettings('rollbackSelectDate', config)
-    String helper = rollbackCommon.writeHelper()
-    List<String> vars = [
-        'ROLLBACK_HELPER=' + helper,
-        'ROLLBACK_DUMP=' + pwd() + '/' + rollbackCommon.dumpDir(s.environment),
-        'ROLLBACK_REGISTRY=' + s.registry,
-        'ROLLBACK_REPOS=' + s.repos.join(','),
-        'ROLLBACK_TAG_SUFFIX=' + s.suffix,
-        'ROLLBACK_KEEP=' + s.keep,
-        'ROLLBACK_TZ=' + s.tz,
-        'ROLLBACK_TAG_PATTERN=' + s.tagPattern,
-        'ROLLBACK_CA_FILE=' + s.caFile,
-        'ROLLBACK_INSECURE=' + s.insecure,
-    ]
-    String out = null
-    withEnv(vars) {
-        rollbackCommon.withOptionalCredentials(rollbackCommon.registryBindings(s.registryCredentialsId)) {
-            out = sh(label: 'rollback: find the dates', returnStdout: true, encoding: 'UTF-8', script: datesScript())
-        }
-    }
-    List<String> dates = rollbackCommon.nonEmptyLines(out)
-    String odd = firstNot(dates, 'date')
-    if (odd != null) {
-        error("rollbackSelectDate: the helper printed '${odd}' where a date (YYYY-MM-DD) was expected; " +
-            'is resources/rollback/rollback.cjs from this version of the library?')
-    }
-    if (dates.isEmpty()) {
-        error("rollbackSelectDate: no date to roll back ${s.environment} to: no image of ${s.repos.join(', ')} " +
-            "with a ${s.suffix} tag has a known creation date in ${s.registry}")
-    }
-    stash(name: rollbackCommon.catalogStash(s.environment),
-        includes: rollbackCommon.dumpDir(s.environment) + '/rollback.json')
-    env.ROLLBACK_ENVIRONMENT = s.environment
-    env.ROLLBACK_CATALOG = 'stashed'
-    env.ROLLBACK_REGISTRY_CREDENTIALS_ID = s.registryCredentialsId
-    echo("rollbackSelectDate: ${dates.size()} dates to roll back ${s.environment} to, newest ${dates[0]}")
-    return dates
+    return rollbackRegistry.readCatalog('rollbackSelectDate', selectSettings('rollbackSelectDate', config))
 }
 
 /** `status --choices` or `history --choices` with the target's credentials; returns its lines. */
@@ -166,8 +127,8 @@ String ask(Map config, List choices) {
 
 /** Argument names of this step, for the unknown-argument check (a typo must not be ignored). */
 List<String> selectKeys() {
-    return ['environment', 'environments', 'registry', 'repos', 'registryCredentialsId', 'timeoutSeconds',
-            'submitter', 'keep', 'tz', 'tagPattern', 'source', 'label'] + rollbackTarget.targetKeys()
+    return ['environment', 'environments', 'timeoutSeconds', 'submitter', 'source', 'label'] +
+        rollbackRegistry.registryKeys() + rollbackTarget.targetKeys()
 }
 
 /** Validates everything the select step uses; errors name the argument and what to pass instead. */
@@ -185,59 +146,20 @@ Map selectSettings(String step, Map config) {
     }
     // With source: 'marathon' the registry is optional: its catalog fills in apps whose history is too short.
     boolean needsRegistry = s.source == 'registry' || config.registry != null || config.repos != null
-    s.registry = needsRegistry ? registrySettings(step, config, s) : ''
+    s.registry = ''
+    if (needsRegistry) {
+        rollbackRegistry.registrySettings(step, config, s)
+    }
     Integer seconds = config.timeoutSeconds == null ? 120 : rollbackCommon.positiveInt(config.timeoutSeconds)
     if (seconds == null) {
         error("${step}: timeoutSeconds: expected a whole number of seconds >= 1 (got '${config.timeoutSeconds}')")
     }
-    if (config.keep != null && rollbackCommon.positiveInt(config.keep) == null) {
-        error("${step}: keep: expected a whole number >= 1 (got '${config.keep}')")
-    }
     s.timeoutSeconds = seconds
-    s.keep = config.keep == null ? '' : rollbackCommon.positiveInt(config.keep).toString()
-    s.tz = rollbackCommon.textOf(config.tz)
-    s.tagPattern = rollbackCommon.textOf(config.tagPattern)
     s.caFile = rollbackCommon.textOf(config.caFile)
     s.insecure = rollbackCommon.flag(config.insecure)
     s.submitter = rollbackCommon.textOf(config.submitter)
     s.label = rollbackCommon.textOf(config.label)
-    s.registryCredentialsId = rollbackCommon.textOf(config.registryCredentialsId)
     return s
-}
-
-/** Sets s.repos and returns the registry URL, both checked. */
-String registrySettings(String step, Map config, Map s) {
-    String registry = rollbackCommon.textOf(config.registry)
-    if (rollbackCommon.hasUserInfo(registry)) {
-        error("${step}: registry: the URL carries a user name or password; pass them as registryCredentialsId instead")
-    }
-    if (!rollbackCommon.isHttpUrl(registry)) {
-        error("${step}: registry: expected the registry's base URL, e.g. https://registry.example.com " +
-            "(got '${registry}')")
-    }
-    List<String> repos = repoList(config.repos)
-    if (repos.isEmpty()) {
-        error("${step}: repos: expected the repositories of the services, e.g. ['shop/api', 'shop/web']")
-    }
-    String badRepo = firstBadRepo(repos)
-    if (badRepo != null) {
-        error("${step}: repos: '${badRepo}' is not a repository name (lower-case path like shop/api)")
-    }
-    s.repos = repos
-    return registry
-}
-
-String datesScript() {
-    return rollbackCommon.nodeCheckScript() + '''mkdir -p "$ROLLBACK_DUMP"
-set -- get --registry "$ROLLBACK_REGISTRY" --repo "$ROLLBACK_REPOS" --env "$ROLLBACK_TAG_SUFFIX" --dump "$ROLLBACK_DUMP"
-if [ -n "$ROLLBACK_KEEP" ]; then set -- "$@" --keep "$ROLLBACK_KEEP"; fi
-if [ -n "$ROLLBACK_TZ" ]; then set -- "$@" --tz "$ROLLBACK_TZ"; fi
-if [ -n "$ROLLBACK_TAG_PATTERN" ]; then set -- "$@" --tag-pattern "$ROLLBACK_TAG_PATTERN"; fi
-if [ -n "$ROLLBACK_CA_FILE" ]; then set -- "$@" --ca-file "$ROLLBACK_CA_FILE"; fi
-if [ "$ROLLBACK_INSECURE" = true ]; then set -- "$@" --insecure; fi
-set -x
-exec node "$ROLLBACK_HELPER" "$@"
-'''
 }
 
 /** What a rollback to each day of the catalog would change, on the target. */
@@ -306,8 +228,7 @@ boolean isRelease(String value) {
 @NonCPS
 String firstNot(List<String> values, String kind) {
     for (String v : values) {
-        boolean ok = kind == 'release' ? isRelease(v) : kind == 'day' ? isDay(v) : rollbackCommon.isDate(v)
-        if (!ok) {
+        if (!(kind == 'release' ? isRelease(v) : isDay(v))) {
             return v
         }
     }
@@ -320,33 +241,6 @@ String firstDayNotIn(List<String> choices, List<String> dates) {
     for (String c : choices) {
         if (!dates.contains(c.substring(0, 10))) {
             return c
-        }
-    }
-    return null
-}
-
-/** A list, or a comma-separated String, of repository names. */
-@NonCPS
-List<String> repoList(def repos) {
-    List<String> out = []
-    if (repos == null) {
-        return out
-    }
-    List parts = repos instanceof Collection ? (repos as List) : repos.toString().split(',') as List
-    for (def part : parts) {
-        String name = part == null ? '' : part.toString().trim()
-        if (name && !out.contains(name)) {
-            out.add(name)
-        }
-    }
-    return out
-}
-
-@NonCPS
-String firstBadRepo(List<String> repos) {
-    for (String repo : repos) {
-        if (!(repo ==~ /[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*/)) {
-            return repo
         }
     }
     return null

@@ -80,6 +80,7 @@ describe('Jenkins library under Groovy 2.4', () => {
       'rollbackCommon',
       'rollbackConfirm',
       'rollbackPipeline',
+      'rollbackRegistry',
       'rollbackRun',
       'rollbackSelectDate',
       'rollbackTarget',

@@ -27,8 +27,8 @@ class VarSourceChecks {
         'properties', 'pwd', 'readFile', 'readJSON', 'retry', 'sh', 'sleep', 'specific', 'sshUserPrivateKey', 'stash',
         'string', 'timeout', 'unstash', 'usernamePassword', 'withCredentials', 'withEnv', 'writeFile'] as Set
     /** The library's vars, as the global variables a var may call (rollbackCommon.x()). */
-    static final List<String> EXPECTED_VARS = ['rollbackCommon', 'rollbackConfirm', 'rollbackPipeline', 'rollbackRun',
-        'rollbackSelectDate', 'rollbackTarget', 'rollbackUndo']
+    static final List<String> EXPECTED_VARS = ['rollbackCommon', 'rollbackConfirm', 'rollbackPipeline', 'rollbackRegistry',
+        'rollbackRun', 'rollbackSelectDate', 'rollbackTarget', 'rollbackUndo']
     static final Set<String> VARS = EXPECTED_VARS as Set
 
     static void register(CheckSuite suite) {
