@@ -23,6 +23,10 @@ const REQUIRED = [
   'select: unknown environment is refused before anything runs',
   'select: no dates fails with a clear message and asks nothing',
   'select: every value reaches get through withEnv, none through the shell line',
+  // issue 13, item 2: a sensible default
+  'select: with a target, each day says what it changes (status --choices) and the first is the newest day that changes something',
+  'select: a label maps back to its date exactly (its first 10 characters), also a no-op day chosen on purpose',
+  'select: without a target the drop-down offers the plain dates and asks nothing else of the helper',
   'run: date and approver come from rollbackSelectDate; the approver reaches the helper as ROLLBACK_APPROVER',
   'run: hostile values stay out of every shell line',
   'run: the rollback of prod runs inside lock rollback-prod',
@@ -30,9 +34,38 @@ const REQUIRED = [
   'run: a date that is not YYYY-MM-DD is refused before the lock or any shell',
   'run: unknown environment is refused',
   'run: a failed rollback fails the build after archiving the journal',
-  'pipeline: reads the registry on an agent, asks with no agent held, rolls back on an agent',
-  'example: Jenkinsfile.example asks for a date on the agent, then rolls back with the approver',
-  'example: Jenkinsfile.example skips the rollback and ends ABORTED when nobody chooses a date',
+  "run: an earlier build's journal left in the workspace is not archived as this build's",
+  // issue 13, item 1: confirm the plan; item 4: re-checked under the lock
+  'confirm: the second input shows the plan lines the dry run printed, before the real run',
+  'confirm: the real run expects the plan that was shown (--expect-plan), under the lock',
+  'confirm: a fired timeout of the confirmation changes nothing',
+  'confirm: Abort of the confirmation changes nothing and names who aborted',
+  'confirm: the dry-run plan is archived with the build also when nobody confirms',
+  'confirm: the approver recorded is the one who confirmed',
+  'confirm: submitter and the wait of the date question apply to the confirmation too',
+  'confirm: a changed plan under the lock (exit 4) is not deployed unconfirmed: the new plan is shown again',
+  'confirm: confirm: false skips the question for automation (no dry run, no plan to expect)',
+  'lock: inside a lock taken with variable ROLLBACK_LOCK the steps run in it, never lock again',
+  // issue 13, item 5: the Stop button
+  'stop: the description is set after a Stop during the rollback (FlowInterruptedException from sh), the journal archived',
+  // issue 13, item 3: undo
+  'undo: runs undo inside the lock and withCredentials, after an input showing the undo plan, with the journal of the selected build',
+  'undo: by default the newest earlier build that archived a journal of this environment (one whose rollback changed something)',
+  'undo: timeout or Abort of the confirmation changes nothing',
+  'undo: a changed plan under the lock (exit 4) is shown again before anything is undone',
+  'undo: the description is set after a Stop during the undo',
+  // items 6, 8, 9, 10: what reaches the helper
+  'target: a DC/OS service account key as a Secret file (serviceAccountKeyCredentialsId) with serviceAccountId',
+  'target: the helper gets exactly the flags of the arguments (Marathon; crossEnvironment and force)',
+  'select: source marathon offers the release points of history --choices; rollbackRun goes to the instant (--at, --source marathon, --with-config)',
+  'target: Kubernetes: namespace from the map (default the environment), context, kubeconfig as KUBECONFIG, for status, run and undo',
+  'pipeline: one lock from the question to the end; an agent only around the helper, none while asking',
+  'pipeline: action undo undoes the newest rollback of the environment, or the build given',
+  'example: Jenkinsfile.example holds no agent while asking, one lock from the question to the end, then rolls back with the confirmer',
+  'example: Jenkinsfile.example changes nothing and ends ABORTED when nobody chooses a date',
+  'example: action undo of Jenkinsfile.example undoes the newest rollback that changed something',
+  'example: the Kubernetes variant of Jenkinsfile.example rolls a namespace back with a kubeconfig',
+  "help: every var has its vars/*.txt, and each step's help names every argument it accepts",
   'static: every vars/*.groovy keeps the Pipeline rules (constant sh scripts, @NonCPS without steps, no JsonSlurper/Matcher/File)',
   'shell rule: a secret variable expanded on a sh command line is caught (self-test)',
 ];
@@ -43,7 +76,16 @@ describe('Jenkins library under Groovy 2.4', () => {
   });
 
   it('compiles every vars/*.groovy with groovyc 2.4 and the Jenkins class stubs', () => {
-    expect(suite.vars).toEqual(['rollbackPipeline', 'rollbackRun', 'rollbackSelectDate']);
+    expect(suite.vars).toEqual([
+      'rollbackCommon',
+      'rollbackConfirm',
+      'rollbackPipeline',
+      'rollbackRegistry',
+      'rollbackRun',
+      'rollbackSelectDate',
+      'rollbackTarget',
+      'rollbackUndo',
+    ]);
     expect(suite.compile?.status === 0 ? '' : suite.compile?.output).toBe('');
     for (const name of suite.vars)
       expect(existsSync(path.join(suite.classesDir, `${name}.class`))).toBe(true);

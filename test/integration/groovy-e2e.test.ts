@@ -4,17 +4,19 @@ import { pushImage } from '../support/push-image';
 import { startMarathonEmulator, type MarathonEmulator } from '../../src/sandbox/marathon';
 import { describeFailure, runGroovyChecksAsync, type GroovyRun } from '../groovy/groovy-support';
 
-// The Jenkins steps end to end: the harness runs vars/rollbackSelectDate.groovy and
-// vars/rollbackRun.groovy under Groovy 2.4 with the real `sh` (/bin/sh -xe with the withEnv and
-// withCredentials environment) and the real bundled helper written through libraryResource,
-// against a real docker-registry and the Marathon emulator. Needs `npm run build` after src/ changes.
+// The Jenkins steps end to end: the harness runs the vars under Groovy 2.4 with the real `sh`
+// (/bin/sh -xe with the withEnv and withCredentials environment) and the real bundled helper written
+// through libraryResource, against a real docker-registry and the Marathon emulator: choose a day
+// (each labelled with what it changes), confirm the plan, roll back held to it, then undo it in the
+// next build from the journal that build archived. Needs `npm run build` after src/ changes.
 
 const REGISTRY_AUTH = { user: 'ci-reader', password: 'reg-e2e-pa55' };
 const MARATHON_AUTH = { user: 'deployer', password: 'mar-e2e-pa55' };
 
-// Environment dev = tag suffix develop. The 2nd offered date is 2026-11-10: api had a release that
-// day, web's newest image on or before it is from 11-03, worker never changed (10-15), and the
-// decoy tag of another environment (11-15, master) must not count.
+// Environment dev = tag suffix develop. Every app runs its 11-20 image, so 11-20 changes nothing and
+// the preselected choice is 11-10: api had a release that day, web's newest image on or before it
+// is from 11-03, worker never changed (10-15), and the decoy tag of another environment (11-15,
+// master) must not count.
 const IMAGES: Array<[repo: string, tag: string, created: string]> = [
   ['shop/api', '1.0.0-develop', '2026-11-01T12:00:00Z'],
   ['shop/api', '1.1.0-develop', '2026-11-10T12:00:00Z'],
@@ -82,34 +84,78 @@ describe('Jenkins steps end to end (real sh, real helper, docker-registry, Marat
     if (suite) rmSync(suite.classesDir, { recursive: true, force: true });
   });
 
-  it('runs rollbackSelectDate then rollbackRun under Groovy 2.4 without a failed check', () => {
+  interface E2eData {
+    offered: string[];
+    date: string;
+    plan: string;
+    summary: string;
+    undoPlan: string;
+    undoSummary: string;
+  }
+  const data = (): E2eData | undefined => suite.checks[0]?.data as E2eData | undefined;
+
+  /** The images Marathon was asked to run, per app, in order (from the emulator's request log). */
+  function imagesSent(id: string): string[] {
+    return marathon.requests
+      .filter((r) => (r.method === 'PUT' || r.method === 'PATCH') && r.path.includes(`/v2/apps${id}`))
+      .map((r) => /"image"\s*:\s*"([^"]+)"/.exec(r.body)?.[1] ?? '(no image)');
+  }
+
+  it('chooses, confirms, rolls back and undoes under Groovy 2.4 without a failed check', () => {
     expect(suite.missing).toBeUndefined();
     expect(suite.compile?.status === 0 ? '' : suite.compile?.output).toBe('');
     expect(suite.checks.map((c) => c.name)).toEqual([
-      'e2e: rollbackSelectDate then rollbackRun with the real sh and helper',
+      'e2e: choose, confirm, roll back, then undo in the next build, with the real sh and helper',
     ]);
     const check = suite.checks[0]!;
     expect(describeFailure(check) || '').toBe('');
   });
 
-  it('offered the dates the helper found, and the input answered with the second', () => {
-    const data = suite.checks[0]?.data as { offered: string[]; date: string } | undefined;
-    expect(data?.offered).toEqual(OFFERED);
-    expect(data?.date).toBe('2026-11-10');
+  it('offered every day the helper found, each saying what it changes, the newest that changes something first', () => {
+    const offered = data()?.offered ?? [];
+    expect(offered.map((label) => label.slice(0, 10))).toEqual([
+      '2026-11-10',
+      ...OFFERED.filter((d) => d !== '2026-11-10'),
+    ]);
+    expect(offered[0]).toMatch(/^2026-11-10 · .*api/);
+    expect(offered.find((label) => label.startsWith('2026-11-20'))).toMatch(/changes nothing/);
+    expect(data()?.date).toBe('2026-11-10');
   });
 
-  it('put every service of /ds/dev on its image of that day, the unchanged one included', () => {
+  it("showed the dry run's plan before anything changed, and rolled back to exactly that", () => {
+    const plan = data()?.plan ?? '';
+    expect(plan).toMatch(/^Roll back dev to 2026-11-10\? Nothing has changed yet/);
+    expect(plan).toMatch(/1\.2\.0-develop → 1\.1\.0-develop/);
+    expect(plan).toMatch(/2\.1\.0-develop → 2\.0\.0-develop/);
+    expect(imagesSent('/ds/dev/shop/api')[0]).toBe(`${host}/shop/api:1.1.0-develop`);
+    expect(imagesSent('/ds/dev/shop/web')[0]).toBe(`${host}/shop/web:2.0.0-develop`);
+    expect(imagesSent('/ds/dev/shop/worker')).toEqual([]);
+    expect(data()?.summary).toMatch(/e2e-confirmer/);
+  });
+
+  it("undid it in the next build from that build's journal: every app back, the decoy never touched", () => {
+    expect(data()?.undoPlan).toMatch(/^Undo the rollback of build #7 on dev\? Nothing has changed yet/);
+    expect(data()?.undoSummary).toMatch(/\(rollback of build #7\)$/);
+    expect(imagesSent('/ds/dev/shop/api')).toEqual([
+      `${host}/shop/api:1.1.0-develop`,
+      `${host}/shop/api:1.2.0-develop`,
+    ]);
+    expect(imagesSent('/ds/dev/shop/web')).toEqual([
+      `${host}/shop/web:2.0.0-develop`,
+      `${host}/shop/web:2.1.0-develop`,
+    ]);
     expect({
       api: imageOf('/ds/dev/shop/api'),
       web: imageOf('/ds/dev/shop/web'),
       worker: imageOf('/ds/dev/shop/worker'),
       decoy: imageOf('/ds/dev2/shop/api'),
     }).toEqual({
-      api: `${host}/shop/api:1.1.0-develop`,
-      web: `${host}/shop/web:2.0.0-develop`,
+      api: `${host}/shop/api:1.2.0-develop`,
+      web: `${host}/shop/web:2.1.0-develop`,
       worker: `${host}/shop/worker:3.0.0-develop`,
       decoy: `${host}/shop/api:1.2.0-develop`,
     });
+    expect(imagesSent('/ds/dev2/shop/api')).toEqual([]);
     expect(marathon.deployments()).toEqual([]);
   });
 
@@ -118,6 +164,6 @@ describe('Jenkins steps end to end (real sh, real helper, docker-registry, Marat
       (r) => r.path.includes(MARATHON_AUTH.password) || r.body.includes(MARATHON_AUTH.password),
     );
     expect(leaks).toEqual([]);
-    expect(marathon.requests.some((r) => r.method === 'PUT')).toBe(true);
+    expect(marathon.requests.some((r) => r.method === 'PUT' || r.method === 'PATCH')).toBe(true);
   });
 });

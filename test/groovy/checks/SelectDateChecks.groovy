@@ -110,7 +110,9 @@ class SelectDateChecks {
             interrupt(h, timeout())
             assert h.call('rollbackSelectDate', select()) == null
             assert h.env.ROLLBACK_DATE == null
-            assert h.callsOf('echo')*.args.flatten().any { it.contains('no date was chosen within 120 s') }
+            assert h.callsOf('echo')*.args.flatten().any { it.contains('nobody answered within 120 s') }
+            assert h.currentBuild.description == 'prod: nothing chosen (nobody answered within 120 s); nothing changed'
+            assert h.currentBuild.result == 'ABORTED'
         }
 
         suite.check('select: a timeout reported by input-step before 495.x (Rejection by SYSTEM) returns null') { PipelineHarness h ->
@@ -176,7 +178,7 @@ class SelectDateChecks {
             helperPrintsDates(h)
             h.inputHandler = { Map args -> [ROLLBACK_DATE: '2026-11-20; rm -rf /', ROLLBACK_APPROVER: 'mallory'] }
             String message = failure { h.call('rollbackSelectDate', select()) }
-            assert message.contains("the answer '2026-11-20; rm -rf /' is not one of the dates offered")
+            assert message.contains("the answer '2026-11-20; rm -rf /' is not one of the choices offered")
             assert h.env.ROLLBACK_DATE == null
         }
 
@@ -253,6 +255,77 @@ class SelectDateChecks {
             assert h.callsOf('stash')*.args == [[[name: 'rollback-catalog-prod', includes: 'rollback/prod/rollback.json']]]
             assert h.env.ROLLBACK_ENVIRONMENT == 'prod'
             assert h.env.ROLLBACK_REGISTRY_CREDENTIALS_ID == 'registry-ro'
+        }
+
+        suite.check('select: without a target the drop-down offers the plain dates and asks nothing else of the helper') { PipelineHarness h ->
+            helperPrintsDates(h)
+            answer(h, 0)
+            h.call('rollbackSelectDate', select())
+            assert h.callsOf('sh').collect { shCommand(it) } == ['get']
+            assert h.callsOf('input')[0].args[0].parameters[0].choices == DATES
+        }
+
+        suite.check('select: with a target, each day says what it changes (status --choices) and the first is the newest day that changes something') { PipelineHarness h ->
+            h.credential('marathon-ro', [type: 'usernamePassword', username: 'reader', password: 'mar-pa55!'])
+            helperPrintsDates(h)
+            helperPrintsChoices(h)
+            answer(h, 0)
+            Object date = h.call('rollbackSelectDate', select(marathon: MARATHON, credentialsId: 'marathon-ro'))
+            assert h.callsOf('sh').collect { shCommand(it) } == ['get', 'status']
+            Map question = h.callsOf('input')[0].args[0]
+            // The first choice is preselected: the newest day that changes something, not today's no-op day.
+            assert question.parameters[0].choices == CHOICES
+            assert question.parameters[0].choices[0] == '2026-11-13 · api, billing'
+            assert !question.parameters[0].choices[0].contains('changes nothing')
+            assert question.message.contains('the first is the newest day that changes something')
+            assert date == '2026-11-13' && h.env.ROLLBACK_DATE == '2026-11-13'
+            Map status = h.callsOf('sh')[1]
+            assert status.args[0].returnStdout == true && status.args[0].encoding == 'UTF-8'
+            assert status.env.subMap(['ROLLBACK_MARATHON', 'ROLLBACK_GROUP', 'MARATHON_USER', 'MARATHON_PASSWORD']) ==
+                [ROLLBACK_MARATHON: MARATHON, ROLLBACK_GROUP: '/ds/prod', MARATHON_USER: 'reader', MARATHON_PASSWORD: 'mar-pa55!']
+            assert status.env.ROLLBACK_DUMP == h.workspace.path + '/rollback/prod'
+            assert status.script.contains('set -- status --choices --dump "$ROLLBACK_DUMP"')
+        }
+
+        suite.check('select: a label maps back to its date exactly (its first 10 characters), also a no-op day chosen on purpose') { PipelineHarness h ->
+            helperPrintsDates(h)
+            helperPrintsChoices(h)
+            answer(h, 1)
+            assert h.call('rollbackSelectDate', select(marathon: MARATHON)) == '2026-11-20'
+            answer(h, 2)
+            assert h.call('rollbackSelectDate', select(marathon: MARATHON)) == '2026-11-02'
+            assert h.env.ROLLBACK_DATE == '2026-11-02' && h.env.ROLLBACK_AT == ''
+        }
+
+        suite.check('select: a choice whose day get did not print, or that starts with no date, is refused, never offered') { PipelineHarness h ->
+            helperPrintsDates(h)
+            helperPrintsChoices(h, ['2026-11-13 · api', '2026-11-14 · web'])
+            String message = failure { h.call('rollbackSelectDate', select(marathon: MARATHON)) }
+            assert message.contains("printed '2026-11-14 · web' where one of the dates of get")
+            h.shHandlers.clear()
+            helperPrintsDates(h)
+            helperPrintsChoices(h, ['api changes; 2026-11-13'])
+            assert failure { h.call('rollbackSelectDate', select(marathon: MARATHON)) }.contains("printed 'api changes; 2026-11-13'")
+            assert h.callsOf('input').isEmpty()
+        }
+
+        suite.check('select: an answer that is a date but not one of the labels offered is refused') { PipelineHarness h ->
+            helperPrintsDates(h)
+            helperPrintsChoices(h)
+            h.inputHandler = { Map args -> [ROLLBACK_DATE: '2026-11-20', ROLLBACK_APPROVER: 'mallory'] }
+            String message = failure { h.call('rollbackSelectDate', select(marathon: MARATHON)) }
+            assert message.contains("the answer '2026-11-20' is not one of the choices offered")
+            assert h.env.ROLLBACK_DATE == null
+        }
+
+        suite.check('select: takes an agent only for the helper and asks with none held') { PipelineHarness h ->
+            h.requireNodeContext = true
+            helperPrintsDates(h)
+            helperPrintsChoices(h)
+            answer(h, 0)
+            h.call('rollbackSelectDate', select(marathon: MARATHON, label: 'linux'))
+            assert order(h, ['node', 'sh', 'input']) == ['node', 'sh get (on agent)', 'sh status (on agent)', 'input']
+            assert h.callsOf('node')*.args == [['linux']]
         }
     }
 }

@@ -21,11 +21,15 @@ import org.codehaus.groovy.control.SourceUnit
  * breaks CPS serialization or the agent/controller split is used.
  */
 class VarSourceChecks {
-    static final Set<String> STEPS = ['archiveArtifacts', 'bat', 'booleanParam', 'catchError', 'choice', 'dir', 'echo',
-        'error', 'fileExists', 'input', 'isUnix', 'libraryResource', 'lock', 'milestone', 'node', 'parameters',
-        'properties', 'pwd', 'readFile', 'readJSON', 'retry', 'sh', 'sleep', 'sshUserPrivateKey', 'stash', 'string',
-        'timeout', 'unstash', 'usernamePassword', 'withCredentials', 'withEnv', 'writeFile'] as Set
-    static final Set<String> VARS = ['rollbackSelectDate', 'rollbackRun', 'rollbackPipeline'] as Set
+    static final Set<String> STEPS = ['archiveArtifacts', 'bat', 'booleanParam', 'catchError', 'choice',
+        'copyArtifactPermission', 'copyArtifacts', 'deleteDir', 'dir', 'disableConcurrentBuilds', 'echo', 'error',
+        'file', 'fileExists', 'input', 'isUnix', 'libraryResource', 'lock', 'milestone', 'node', 'parameters',
+        'properties', 'pwd', 'readFile', 'readJSON', 'retry', 'sh', 'sleep', 'specific', 'sshUserPrivateKey', 'stash',
+        'string', 'timeout', 'unstash', 'usernamePassword', 'withCredentials', 'withEnv', 'writeFile'] as Set
+    /** The library's vars, as the global variables a var may call (rollbackCommon.x()). */
+    static final List<String> EXPECTED_VARS = ['rollbackCommon', 'rollbackConfirm', 'rollbackPipeline', 'rollbackRegistry',
+        'rollbackRun', 'rollbackSelectDate', 'rollbackTarget', 'rollbackUndo']
+    static final Set<String> VARS = EXPECTED_VARS as Set
 
     static void register(CheckSuite suite) {
         suite.check('shell rule: a secret variable expanded on a sh command line is caught (self-test)') { PipelineHarness h ->
@@ -65,10 +69,36 @@ String helperCps() { return 'x' }
             assert found.any { it.contains('JsonSlurper') }
         }
 
+        suite.check('help: every var has its vars/*.txt, and each step\'s help names every argument it accepts') { PipelineHarness h ->
+            File dir = new File(h.libraryRoot, 'vars')
+            EXPECTED_VARS.each { String name ->
+                assert new File(dir, name + '.txt').isFile() : "vars/${name}.groovy has no vars/${name}.txt help page"
+            }
+            Closure keysOf = { String var, String method -> (h.binding.getVariable(var) as VarProxy).@script.invokeMethod(method, null) as List<String> }
+            List<String> target = keysOf('rollbackTarget', 'targetKeys')
+            Map<String, List<String>> arguments = [
+                rollbackTarget: target,
+                rollbackSelectDate: keysOf('rollbackSelectDate', 'selectKeys') - target + ['caFile', 'insecure'],
+                rollbackRun: keysOf('rollbackRun', 'runKeys') - target,
+                rollbackUndo: keysOf('rollbackUndo', 'undoKeys') - target,
+                rollbackPipeline: ['timeoutSeconds', 'deployTimeoutSeconds', 'label', 'environment', 'action', 'build', 'dryRun'],
+            ]
+            List<String> missing = []
+            arguments.each { String var, List<String> keys ->
+                String help = new File(dir, var + '.txt').getText('UTF-8')
+                keys.unique().each { String key ->
+                    if (!help.contains('<code>' + key + '</code>') && !help.contains('<code>' + key + ':')) {
+                        missing << "${var}.txt: ${key}".toString()
+                    }
+                }
+            }
+            assert missing == []
+        }
+
         suite.check('static: every vars/*.groovy keeps the Pipeline rules (constant sh scripts, @NonCPS without steps, no JsonSlurper/Matcher/File)') { PipelineHarness h ->
             File dir = new File(h.libraryRoot, 'vars')
             List<File> files = dir.listFiles().findAll { it.name.endsWith('.groovy') }.sort { it.name }
-            assert files*.name == ['rollbackPipeline.groovy', 'rollbackRun.groovy', 'rollbackSelectDate.groovy']
+            assert files*.name == EXPECTED_VARS.collect { it + '.groovy' }
             Map<String, Set<String>> cps = [:]
             Map<String, String> sources = [:]
             files.each { File f ->

@@ -46,7 +46,7 @@ class CheckSuite {
 
     /** Variables that hold a secret whether or not a check binds them. */
     static final List<String> SECRET_VARIABLES = ['REGISTRY_PASSWORD', 'MARATHON_PASSWORD', 'DCOS_PASSWORD',
-        'DCOS_TOKEN', 'DCOS_SERVICE_ACCOUNT_KEY', 'DCOS_SERVICE_ACCOUNT_KEY_FILE', 'SLACK_WEBHOOK_URL']
+        'DCOS_TOKEN', 'DCOS_SERVICE_ACCOUNT_KEY', 'DCOS_SERVICE_ACCOUNT_KEY_FILE', 'SLACK_WEBHOOK_URL', 'KUBECONFIG']
 
     static void assertShellSafety(PipelineHarness h) {
         // A constant script can still expand a secret into a command line ("$REGISTRY_PASSWORD"),

@@ -37,9 +37,10 @@ class DeclarativeFake {
             body()
             runStages()
         }
+        h.binding.setVariable('none', 'none')
         section('agent') { Object spec ->
             h.recordStep('agent', [spec instanceof Closure ? '<closure>' : spec])
-            onAgent = true
+            onAgent = spec != 'none'
             if (spec instanceof Closure) {
                 spec()
             }
@@ -47,6 +48,13 @@ class DeclarativeFake {
         section('label') { String label -> h.recordStep('label', [label]) }
         section('options') { Closure body -> body() }
         section('buildDiscarder') { Object strategy -> h.recordStep('buildDiscarder', [strategy]) }
+        Closure disableConcurrentBuilds = h.binding.getVariable('disableConcurrentBuilds') as Closure
+        Closure copyArtifactPermission = h.binding.getVariable('copyArtifactPermission') as Closure
+        section('disableConcurrentBuilds') { -> h.recordStep('disableConcurrentBuilds', []); disableConcurrentBuilds() }
+        section('copyArtifactPermission') { Object names ->
+            h.recordStep('copyArtifactPermission', [names.toString()])
+            copyArtifactPermission(names.toString())
+        }
         section('logRotator') { Map args -> [$class: 'logRotator'] + args }
         section('parameters') { Object arg ->
             if (arg instanceof Closure) {
@@ -58,9 +66,16 @@ class DeclarativeFake {
         }
         Closure choice = h.binding.getVariable('choice') as Closure
         Closure booleanParam = h.binding.getVariable('booleanParam') as Closure
+        Closure string = h.binding.getVariable('string') as Closure
         // Inside `parameters { }` a parameter is declared; elsewhere (input) it is a value.
         section('choice') { Map args -> h.recordStep('choice', [args]); choice(args) }
         section('booleanParam') { Map args -> h.recordStep('booleanParam', [args]); booleanParam(args) }
+        section('string') { Map args ->
+            if (args.credentialsId == null) {
+                h.recordStep('string', [args]) // a parameter; with credentialsId it is a credential binding
+            }
+            string(args)
+        }
         section('stages') { Closure body -> body() }
         section('stage') { String name, Closure body ->
             collecting = [name: name]

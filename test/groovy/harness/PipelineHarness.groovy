@@ -14,13 +14,19 @@ import java.util.concurrent.TimeUnit
  * shell got, the locks held and whether it ran inside node {}.
  */
 class PipelineHarness {
-    static final List<String> VARS = ['rollbackSelectDate', 'rollbackRun', 'rollbackPipeline']
+    /** Every vars/*.groovy, as Jenkins loads them: each a global variable of the build. */
+    static List<String> varNames(File libraryRoot) {
+        new File(libraryRoot, 'vars').listFiles().findAll { it.name.endsWith('.groovy') }*.name.collect { it - '.groovy' }.sort()
+    }
 
     final Binding binding = new Binding()
     final Map<String, Object> env = new EnvMap()
     final Map<String, Object> params = [:]
-    final Map<String, Object> currentBuild = [description: null, result: null]
-    /** id -> [type: 'usernamePassword', username:, password:] | [type: 'string', secret:] | [type: 'sshUserPrivateKey', username:, privateKey:] */
+    final Map<String, Object> currentBuild = [description: null, result: null, number: 7, previousBuild: null]
+    /**
+     * id -> [type: 'usernamePassword', username:, password:] | [type: 'string', secret:]
+     *     | [type: 'sshUserPrivateKey', username:, privateKey:] | [type: 'file', content:]
+     */
     final Map<String, Map> credentials = [:]
     /** Values a user or a credential supplied; none may appear in a shell line. */
     final Set<String> userValues = new LinkedHashSet<String>()
@@ -40,11 +46,16 @@ class PipelineHarness {
     /** [regex, closure(Map call) -> String stdout | Integer status | Map [stdout:, status:]] */
     final List<List> shHandlers = []
     Closure inputHandler = { Map args -> throw new IllegalStateException('this check did not expect an input') }
+    /** Earlier builds of this job: number -> (archived path -> content), for copyArtifacts. */
+    final Map<Integer, Map<String, String>> archivedBuilds = [:]
+    /** What this build archived so far: path -> content at the time archiveArtifacts ran. */
+    final Map<String, String> archivedNow = [:]
 
     private final List<Map<String, String>> overlays = []
     private final List<String> heldLocks = []
     private int nodeDepth = 0
     private final Map<String, File> stashes = [:]
+    private final List<String> dirs = []
 
     PipelineHarness(File libraryRoot) {
         this.libraryRoot = libraryRoot
@@ -55,11 +66,12 @@ class PipelineHarness {
         tmpDir.mkdirs()
         env.WORKSPACE = workspace.path
         env.BUILD_NUMBER = '7'
+        env.JOB_NAME = 'ops/rollback'
         binding.setVariable('env', env)
         binding.setVariable('params', params)
         binding.setVariable('currentBuild', currentBuild)
         installSteps()
-        VARS.each { loadVar(it) }
+        varNames(libraryRoot).each { loadVar(it) }
     }
 
     void cleanup() {
@@ -77,6 +89,40 @@ class PipelineHarness {
         shHandlers << [pattern, answer]
     }
 
+    /**
+     * Earlier builds of this job, newest first, as currentBuild.previousBuild sees them; `archived`
+     * maps a build number to the files it archived.
+     */
+    void earlierBuilds(List<Integer> numbers, Map<Integer, Map<String, String>> archived = [:]) {
+        Map newer = currentBuild
+        numbers.each { Integer n ->
+            Map build = [number: n, previousBuild: null]
+            newer.previousBuild = build
+            newer = build
+        }
+        archivedBuilds.putAll(archived)
+    }
+
+    /**
+     * Ends this build and starts the next one of the job in the same workspace, as Jenkins would: its
+     * artifacts become an earlier build's, currentBuild starts afresh, env.ROLLBACK_* are gone.
+     */
+    void nextBuild() {
+        int number = currentBuild.number as int
+        archivedBuilds[number] = new LinkedHashMap<String, String>(archivedNow)
+        archivedNow.clear()
+        Map previous = [number: number, previousBuild: currentBuild.previousBuild]
+        currentBuild.clear()
+        currentBuild.putAll([description: null, result: null, number: number + 1, previousBuild: previous])
+        env.BUILD_NUMBER = (number + 1).toString()
+        env.keySet().removeAll { it.startsWith('ROLLBACK_') }
+    }
+
+    /** Runs a script with /bin/sh -e in the workspace, as `sh` would (for checks of one script). */
+    Map runShellForReal(String script, Map<String, String> shellEnv) {
+        runShell(script, shellEnv)
+    }
+
     void credential(String id, Map definition) {
         credentials[id] = definition
         userValues << id
@@ -84,7 +130,7 @@ class PipelineHarness {
             if (k != 'type') {
                 userValues << v.toString()
             }
-            if (k in ['password', 'secret', 'privateKey']) {
+            if (k in ['password', 'secret', 'privateKey', 'content']) {
                 secrets << v.toString()
             }
         }
@@ -140,7 +186,7 @@ class PipelineHarness {
         step('pwd') { Map args = [:] ->
             record('pwd', [args])
             requireNode('pwd')
-            (args.tmp ? tmpDir : workspace).path
+            args.tmp ? tmpDir.path : currentDir().path
         }
         step('libraryResource') { Object arg ->
             Map args = arg instanceof Map ? arg : [resource: arg]
@@ -212,6 +258,7 @@ class PipelineHarness {
             List<String> patterns = args.artifacts.toString().split(',')*.trim()
             List<String> present = patterns.findAll { new File(workspace, it).isFile() }
             record('archiveArtifacts', [args], [archived: present])
+            present.each { archivedNow[it] = new File(workspace, it).getText('UTF-8') }
             requireNode('archiveArtifacts')
             if (!present && !args.allowEmptyArchive) {
                 throw new AbortException('No artifacts found that match the file pattern')
@@ -246,6 +293,13 @@ class PipelineHarness {
                     case 'string':
                         overlay[b.variable] = c.secret
                         break
+                    case 'file':
+                        File secretFile = new File(tmpDir, "secretFiles/${UUID.randomUUID()}/${b.credentialsId}")
+                        secretFile.parentFile.mkdirs()
+                        secretFile.text = c.content
+                        keyFiles << secretFile.parentFile
+                        overlay[b.variable] = secretFile.path
+                        break
                     case 'sshUserPrivateKey':
                         File key = new File(tmpDir, "secretFiles/${UUID.randomUUID()}/key")
                         key.parentFile.mkdirs()
@@ -269,6 +323,28 @@ class PipelineHarness {
         ['usernamePassword', 'string', 'sshUserPrivateKey', 'file', 'choice', 'booleanParam'].each { String symbol ->
             step(symbol) { Map args -> [$class: symbol] + plain(args) }
         }
+        step('disableConcurrentBuilds') { Map args = [:] -> [$class: 'disableConcurrentBuilds'] + plain(args) }
+        step('copyArtifactPermission') { String projectNames -> [$class: 'copyArtifactPermission', projectNames: projectNames] }
+        step('specific') { Object arg -> [$class: 'specific', buildNumber: (arg instanceof Map ? arg.buildNumber : arg).toString()] }
+        step('copyArtifacts') { Map args ->
+            record('copyArtifacts', [args])
+            requireNode('copyArtifacts')
+            copyArtifacts(plain(args) as Map)
+        }
+        step('dir') { String path, Closure body ->
+            record('dir', [path])
+            dirs << path
+            try {
+                body()
+            } finally {
+                dirs.remove(dirs.size() - 1)
+            }
+        }
+        step('deleteDir') { ->
+            record('deleteDir', [currentDir().path])
+            requireNode('deleteDir')
+            currentDir().deleteDir()
+        }
         step('parameters') { List list -> [$class: 'parameters', list: list] }
         step('properties') { List list -> record('properties', [list]) }
         step('timeout') { Map args, Closure body ->
@@ -280,23 +356,38 @@ class PipelineHarness {
             inputHandler(plain(args))
         }
         step('lock') { Object arg, Closure body ->
-            String resource = arg instanceof Map ? arg.resource : arg
+            String resource = (arg instanceof Map ? arg.resource : arg).toString()
+            String variable = arg instanceof Map ? arg.variable : null
             record('lock', [arg])
+            // lockable-resources is not re-entrant: a second lock of a held resource waits forever.
+            if (resource in heldLocks) {
+                throw new IllegalStateException("lock(${resource}) inside lock(${resource}): this build would wait for itself")
+            }
             heldLocks << resource
+            Object before = variable ? env.get(variable) : null
+            if (variable) {
+                env.put(variable, resource) // as Jenkins: the body sees the names of the locked resources
+            }
             try {
                 body()
             } finally {
                 heldLocks.remove(heldLocks.size() - 1)
+                if (variable) {
+                    before == null ? env.remove(variable) : env.put(variable, before)
+                }
             }
         }
         step('node') { Object... args ->
             Closure body = args[-1] as Closure
             record('node', args.length > 1 ? [args[0]] : [])
             nodeDepth++
+            Object before = env.get('NODE_NAME')
+            env.put('NODE_NAME', 'agent-' + nodeDepth) // as Jenkins sets it inside node {}
             try {
                 body()
             } finally {
                 nodeDepth--
+                before == null ? env.remove('NODE_NAME') : env.put('NODE_NAME', before)
             }
         }
         step('sh') { Object arg ->
@@ -342,9 +433,33 @@ class PipelineHarness {
         out
     }
 
+    /** copyArtifacts of Copy Artifact: only `specific` selectors, an exact filter path, flatten. */
+    private void copyArtifacts(Map args) {
+        assert args.projectName == env.JOB_NAME : "copyArtifacts from ${args.projectName}, not this job"
+        Map<String, String> files = archivedBuilds[args.selector.buildNumber as Integer]
+        List<String> matching = files == null ? [] : files.keySet().findAll { it == args.filter } as List
+        if (matching.isEmpty() && !args.optional) {
+            throw new AbortException("Failed to copy artifacts from ${args.projectName} with filter: ${args.filter}")
+        }
+        matching.each { String path ->
+            String name = args.flatten ? path.substring(path.lastIndexOf('/') + 1) : path
+            File target = new File(resolve(args.target ?: '.'), name)
+            target.parentFile.mkdirs()
+            target.text = files[path]
+        }
+    }
+
+    /** The workspace, or the folder of the innermost dir {} (relative to the workspace). */
+    private File currentDir() {
+        dirs ? new File(workspace, dirs[-1]) : workspace
+    }
+
     private File resolve(String path) {
         File f = new File(path)
-        f.isAbsolute() ? f : new File(workspace, path)
+        if (f.isAbsolute()) {
+            return f
+        }
+        return path == '.' ? currentDir() : new File(currentDir(), path)
     }
 
     private Map answerSh(Map call) {
@@ -388,7 +503,9 @@ class PipelineHarness {
         // Give the stream readers a moment to drain after exit.
         Thread.sleep(50)
         log << err
-        calls[-1].stderr = err.toString()
+        if (calls && calls[-1].step == 'sh') {
+            calls[-1].stderr = err.toString()
+        }
         [stdout: out.toString(), status: p.exitValue()]
     }
 
