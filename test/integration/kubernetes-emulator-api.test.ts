@@ -2,6 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import https from 'node:https';
 import {
   deploymentManifest,
+  seedKubernetesStory,
   startKubernetesEmulator,
   type JsonObject,
   type KubernetesEmulator,
@@ -274,6 +275,25 @@ describe('reads', () => {
       pages++;
     } while (token);
     expect({ seen, pages }).toEqual({ seen: ['d0', 'd1', 'd2', 'd3', 'd4'], pages: 3 });
+  });
+
+  it('seeds the demo story: frontend, api and billing (and a decoy) in namespace dev, rolled out', async () => {
+    seedKubernetesStory(em, 'registry.local:5000', new Date());
+    const dev = (await call(em, 'GET', '/apis/apps/v1/namespaces/dev/deployments')).json<{
+      items: JsonObject[];
+    }>();
+    expect(dev.items.map((d) => at(d, 'metadata', 'name'))).toEqual([
+      'api',
+      'billing',
+      'frontend',
+      'gateway-api',
+    ]);
+    for (const d of dev.items) {
+      expect(at(d, 'spec', 'template', 'spec', 'containers', 0, 'image')).toMatch(
+        /^registry\.local:5000\/shop\/[a-z-]+:[\w.-]+$/,
+      );
+      expect(at(d, 'status', 'availableReplicas')).toBe(2);
+    }
   });
 
   it('lists 500 Deployments of a namespace in one call, quickly', async () => {

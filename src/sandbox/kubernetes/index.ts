@@ -24,6 +24,7 @@ import { Timers } from './timers';
  */
 
 export { deploymentManifest, statefulSetManifest, type ContainerSpec, type WorkloadSpec } from './manifests';
+export { seedKubernetesStory, type StoryWorkload } from './story';
 export type { RecordedRequest } from './server';
 export type { HangOptions } from './rollout-settings';
 export type { IssuedCertificate } from './certificates';
