@@ -350,10 +350,13 @@ function openWatch(
   query: string,
 ): Promise<{ events: WatchEvent[]; raw: () => string; ended: Promise<void>; close(): void }> {
   return new Promise((resolve, reject) => {
+    // Headers must come at once (kubectl waits for them); fail fast instead of at the test timeout.
+    const noHeaders = setTimeout(() => reject(new Error('no response headers within 10 s')), 10_000);
     const req = https.get(
       `${em.url}${DEPLOYMENTS}?watch=true&${query}`,
       { ca: em.caCert, headers: { Authorization: `Bearer ${em.token()}` } },
       (res) => {
+        clearTimeout(noHeaders);
         let raw = '';
         const events: WatchEvent[] = [];
         const ended = new Promise<void>((done) => res.on('end', done));
