@@ -22,6 +22,10 @@ const JSON_PATCH = 'application/json-patch+json';
 
 let em: KubernetesEmulator;
 
+function label(team: string): JsonObject {
+  return { metadata: { labels: { team } } };
+}
+
 function imagePatch(image: string): JsonObject {
   return { spec: { template: { spec: { containers: [{ name: 'app', image }] } } } };
 }
@@ -89,10 +93,9 @@ describe('generation and resourceVersion', () => {
         'generation',
       ),
     ).toBe(1);
-    const label = { metadata: { labels: { team: 'shop' } } };
     expect(
       at(
-        (await call(em, 'PATCH', WEB, { body: label, contentType: MERGE })).json(),
+        (await call(em, 'PATCH', WEB, { body: label('shop'), contentType: MERGE })).json(),
         'metadata',
         'generation',
       ),
@@ -391,7 +394,6 @@ describe('watch', () => {
 
   it('replays the changes after the requested revision, then sends new ones, one JSON object per line', async () => {
     await until(read, (d) => at(d, 'status', 'observedGeneration') === 1);
-    const label = (team: string): JsonObject => ({ metadata: { labels: { team } } });
     await call(em, 'PATCH', WEB, { body: label('before'), contentType: MERGE });
     const rv = String(at((await call(em, 'GET', DEPLOYMENTS)).json(), 'metadata', 'resourceVersion'));
     // Label changes bump no generation, so no controller writes in between: every event is ours.
