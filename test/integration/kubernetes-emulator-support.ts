@@ -42,7 +42,14 @@ export function call(
   return new Promise((resolve, reject) => {
     const req = https.request(
       `${em.url}${urlPath}`,
-      { method, headers, ca: em.caCert, cert: options.certificate?.cert, key: options.certificate?.key },
+      {
+        method,
+        headers,
+        ca: em.caCert,
+        cert: options.certificate?.cert,
+        key: options.certificate?.key,
+        agent: false, // no pooled keep-alive sockets left behind when a test ends
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -357,7 +357,7 @@ function openWatch(
     const noHeaders = setTimeout(() => reject(new Error('no response headers within 10 s')), 10_000);
     const req = https.get(
       `${em.url}${DEPLOYMENTS}?watch=true&${query}`,
-      { ca: em.caCert, headers: { Authorization: `Bearer ${em.token()}` } },
+      { ca: em.caCert, headers: { Authorization: `Bearer ${em.token()}` }, agent: false },
       (res) => {
         clearTimeout(noHeaders);
         let raw = '';

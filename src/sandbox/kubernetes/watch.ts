@@ -69,7 +69,7 @@ export function streamWatch(
     if (selected(e)) send(e.type, e.object);
   });
   const seconds = Number(watch.params.get('timeoutSeconds') ?? 0);
-  const timer = seconds > 0 ? setTimeout(() => res.end(), seconds * 1000) : undefined;
+  const timer = seconds > 0 ? setTimeout(() => res.end(), seconds * 1000).unref() : undefined;
   const stop = (): void => {
     unsubscribe();
     if (timer) clearTimeout(timer);
