@@ -201,6 +201,20 @@ describe('Deployments', () => {
     expect(rolledOut(stuck)).toBe(false);
   });
 
+  it('reports MinimumReplicasUnavailable when a Recreate rollout hangs: the old pods are gone first', async () => {
+    em.addDeployment(web(2, { strategy: { type: 'Recreate' } }));
+    em.hangNextRollout(NS, 'web', { progressDeadlineMs: 60_000 });
+    em.setImage('deployments', NS, 'web', 'app', 'r/shop/web:broken');
+    const down = await until(deployment, (d) => condition(d, 'Available')?.['status'] === 'False');
+    expect(condition(down, 'Available')).toEqual(
+      expect.objectContaining({
+        reason: 'MinimumReplicasUnavailable',
+        message: 'Deployment does not have minimum availability.',
+      }),
+    );
+    expect(at(down, 'status', 'availableReplicas')).toBeUndefined();
+  });
+
   it('finishes a revert after a hanging rollout: the next rollout is not hung', async () => {
     em.addDeployment(web());
     em.hangNextRollout(NS, 'web', { progressDeadlineMs: 300 });
