@@ -110,8 +110,10 @@ export function deploymentStatus(
     status.updatedReplicas === wanted && status.replicas === wanted && status.availableReplicas === wanted;
 
   let conditions = (Array.isArray(previous['conditions']) ? previous['conditions'] : []) as Condition[];
-  const { maxUnavailable } = rollingParameters(spec);
-  const available = status.availableReplicas >= wanted - maxUnavailable;
+  // MaxUnavailable() in deployment_util.go: availability tolerates nothing missing under Recreate.
+  const recreate = field(spec, 'strategy', 'type') === 'Recreate';
+  const tolerated = recreate ? 0 : Math.min(wanted, rollingParameters(spec).maxUnavailable);
+  const available = status.availableReplicas >= wanted - tolerated;
   conditions = setCondition(
     conditions,
     available
