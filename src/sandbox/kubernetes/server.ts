@@ -128,34 +128,9 @@ export class KubernetesServer {
         });
       let answer: ApiReply | 'streaming';
       try {
-        if (size > MAX_BODY_BYTES)
-          answer = {
-            status: 413,
-            body: {
-              kind: 'Status',
-              apiVersion: 'v1',
-              metadata: {},
-              status: 'Failure',
-              message: 'Request entity too large',
-              reason: 'RequestEntityTooLarge',
-              code: 413,
-            },
-          };
-        else answer = this.handle(req, res, body, user);
+        answer = size > MAX_BODY_BYTES ? reply.tooLarge() : this.handle(req, res, body, user);
       } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        answer = {
-          status: 500,
-          body: {
-            kind: 'Status',
-            apiVersion: 'v1',
-            metadata: {},
-            status: 'Failure',
-            message,
-            reason: 'InternalError',
-            code: 500,
-          },
-        };
+        answer = reply.internalError(err instanceof Error ? err.message : String(err));
       }
       if (answer === 'streaming') return record(200);
       record(answer.status);

@@ -136,3 +136,11 @@ export function unauthorized(): ApiReply {
 export function expired(message: string): ApiReply {
   return failure(410, 'Expired', message);
 }
+
+export function tooLarge(): ApiReply {
+  return failure(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+}
+
+export function internalError(message: string): ApiReply {
+  return failure(500, 'InternalError', `Internal error occurred: ${message}`);
+}
