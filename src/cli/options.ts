@@ -77,6 +77,47 @@ export const marathonTarget = (cmd: Command) => {
   return marathonCredentials(cmd);
 };
 
+/**
+ * Where the apps run, Kubernetes included: --marathon | --dcos | --kubernetes, and the environment
+ * in it, --group (Marathon) | --namespace (Kubernetes). Which scope goes with which target is the
+ * command's to check (targets/connect.ts), with a sentence naming both.
+ */
+export const workloadTarget = (cmd: Command) => {
+  oneOf(
+    cmd,
+    [
+      { option: marathonOption(), variable: 'ROLLBACK_MARATHON' },
+      { option: dcosOption(), variable: 'ROLLBACK_DCOS' },
+      {
+        option: new Option(
+          '--kubernetes',
+          'the Deployments and StatefulSets of a Kubernetes namespace (credentials from KUBECONFIG or ~/.kube/config)',
+        ),
+      },
+    ],
+    { required: true },
+  );
+  oneOf(
+    cmd,
+    [
+      {
+        option: new Option('--group <path>', 'Marathon group of the environment, e.g. /ds/dev'),
+        variable: 'ROLLBACK_GROUP',
+      },
+      { option: new Option('--namespace <ns>', 'with --kubernetes: the namespace of the environment') },
+    ],
+    { required: true },
+  );
+  cmd
+    .option('--context <name>', 'with --kubernetes: the kubeconfig context (default: its current context)')
+    .option('--selector <labels>', 'with --kubernetes: only workloads with these labels, e.g. team=shop');
+  marathonCredentials(cmd);
+  return environment(cmd, [
+    ['KUBECONFIG', 'with --kubernetes: kubeconfig file(s), else ~/.kube/config'],
+    ['KUBERNETES_SERVICE_HOST', 'with --kubernetes and no kubeconfig: the in-cluster service account'],
+  ]);
+};
+
 export const dumpOption = (cmd: Command, description: string) =>
   withDefaultFrom(cmd, new Option('--dump <dir>', description), 'ROLLBACK_DUMP', '.');
 

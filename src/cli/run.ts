@@ -4,19 +4,21 @@ import {
   dumpOption,
   examples,
   jsonOption,
-  marathonTarget,
+  workloadTarget,
   positiveInt,
   proxyAndColour,
   quiet,
   registryCredentials,
   tlsOptions,
 } from './options';
-import { environment, oneOf, requiredOption } from './rules';
+import { environment, oneOf } from './rules';
 
 export function declareRun(program: Command, act: Act): Command {
   const run = program
     .command('run')
-    .usage('(--date YYYY-MM-DD | --at INSTANT) (--marathon URL | --dcos URL) --group PATH [options]')
+    .usage(
+      '(--date YYYY-MM-DD | --at INSTANT) (--marathon URL --group PATH | --dcos URL --group PATH | --kubernetes --namespace NS) [options]',
+    )
     .description(
       'Redeploy every service of the catalog on Marathon with the image it had at the point: the end of --date, or --at.',
     );
@@ -36,12 +38,7 @@ export function declareRun(program: Command, act: Act): Command {
     { required: true },
   );
   dumpOption(run, 'folder with rollback.json; the journal and plan are written here');
-  requiredOption(
-    run,
-    new Option('--group <path>', 'Marathon group of the environment, e.g. /ds/dev'),
-    'ROLLBACK_GROUP',
-  );
-  marathonTarget(run)
+  workloadTarget(run)
     .option('--dry-run', 'print the plan and change nothing')
     .option('--timeout <seconds>', 'give up on a deployment after this long', positiveInt, 600)
     .addOption(
@@ -98,6 +95,7 @@ export function declareRun(program: Command, act: Act): Command {
     'MARATHON_USER=deployer MARATHON_PASSWORD=... rollback run --date 2026-11-27 --marathon https://marathon.example.com --group /ds/stage --on-failure keep --json',
     'ROLLBACK_DCOS=https://dcos.example.com ROLLBACK_GROUP=/ds/dev rollback run --date 2026-11-27 --dry-run',
     'rollback run --at 2026-12-01T14:32:08Z --source marathon --with-config --dcos https://dcos.example.com --group /ds/dev --dry-run',
+    'KUBECONFIG=~/.kube/prod rollback run --date 2026-11-27 --kubernetes --context prod --namespace shop --dry-run',
   ]);
   return act(run, async (options, ctx) => {
     const { run: execute } = await import('../commands/run');

@@ -24,14 +24,24 @@ export function declareTools(program: Command, act: Act): void {
     .command('sandbox')
     .description('Keep an embedded registry and Marathon emulator running to try commands by hand.')
     .option('--registry-port <port>', 'port of the embedded registry (default: any free port)', positiveInt)
-    .option('--marathon-port <port>', 'port of the Marathon emulator (default: any free port)', positiveInt);
+    .option('--marathon-port <port>', 'port of the Marathon emulator (default: any free port)', positiveInt)
+    .option('--kubernetes', 'a Kubernetes API emulator instead of Marathon, with a kubeconfig for it')
+    .option(
+      '--kubernetes-port <port>',
+      'port of the Kubernetes emulator (default: any free port)',
+      positiveInt,
+    );
   exitCodes(sandbox, {
     0: 'stopped with Ctrl-C or SIGTERM',
     1: 'a port could not be opened, or a bug',
     2: 'bad usage',
     3: undefined,
   });
-  examples(sandbox, ['rollback sandbox', 'rollback sandbox --registry-port 5000 --marathon-port 8080']);
+  examples(sandbox, [
+    'rollback sandbox',
+    'rollback sandbox --registry-port 5000 --marathon-port 8080',
+    'rollback sandbox --kubernetes',
+  ]);
   act(sandbox, async (options, ctx) => {
     const { sandbox: execute } = await import('../commands/sandbox');
     return execute(options, ctx);

@@ -37,9 +37,25 @@ export function declareUndo(program: Command, act: Act): Command {
   // No ROLLBACK_MARATHON/ROLLBACK_DCOS here: the journal names the Marathon the rollback changed,
   // and a default meant for another cluster must not send an undo there. Only a flag overrides it.
   const journalWins = '; default: the one the journal names';
-  oneOf(undo, [{ option: marathonOption(journalWins) }, { option: dcosOption(journalWins) }], {
-    required: false,
-  });
+  oneOf(
+    undo,
+    [
+      { option: marathonOption(journalWins) },
+      { option: dcosOption(journalWins) },
+      {
+        option: new Option(
+          '--kubernetes',
+          'the journal is of a Kubernetes rollback (its namespace is in the journal)',
+        ),
+      },
+    ],
+    { required: false },
+  );
+  undo.option(
+    '--context <name>',
+    'with --kubernetes: the kubeconfig context (default: the one the journal names)',
+  );
+  environment(undo, [['KUBECONFIG', 'with --kubernetes: kubeconfig file(s), else ~/.kube/config']]);
   tlsOptions(undo);
   quiet(undo);
   marathonCredentials(undo);

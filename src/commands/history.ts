@@ -9,7 +9,7 @@ import { normalizeGroup } from '../marathon/answers';
 import { createMarathonClient } from '../marathon/client';
 import { credentialWarnings } from '../marathon/credential-hints';
 import { defaultCacheDir } from '../registry/cache';
-import { marathonTargetOf } from '../run/settings';
+import { targetSpecOf } from '../targets/connect';
 import { insecureWarning } from '../util/insecure';
 import { createLogger } from '../util/log';
 import { quote } from '../util/quote';
@@ -37,7 +37,11 @@ export interface HistoryOptions {
 export async function history(raw: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const options = raw as unknown as HistoryOptions;
   const group = normalizeGroup(options.group);
-  const target = marathonTargetOf(options);
+  const target = targetSpecOf(options);
+  if (target.kind === 'kubernetes')
+    throw new UsageError(
+      "history reads Marathon's stored versions; Kubernetes keeps no times of its revisions",
+    );
   const windowMs = duration(options.window ?? '10m', '--window');
   const sinceMs = options.since === undefined ? undefined : duration(options.since, '--since');
   const logger = createLogger({ quiet: options.quiet, stream: ctx.stderr });

@@ -17,7 +17,8 @@ import {
 import { ownChangesInFlight } from '../rollout/rollout';
 import { tagFilter } from '../registry/tags';
 import { applyPlan, type ChangingApp } from '../run/apply';
-import { connect, discoverEnvironment, type Environment } from '../run/environment';
+import { discoverEnvironment, type Environment } from '../run/environment';
+import { connectTarget } from '../targets/connect';
 import { lockFolder } from '../run/folder-lock';
 import { registryCheckers } from '../run/registry-check';
 import { planHistoryRun, resolveHistoryPoint } from '../run/history-point';
@@ -36,7 +37,7 @@ import { redact } from '../util/secrets';
  * watch (journal first) → report. Nothing is written until the preflight has passed.
  */
 
-export { SUMMARY_FILE, marathonTargetOf } from '../run/settings';
+export { SUMMARY_FILE } from '../run/settings';
 
 export async function run(raw: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const settings = runSettings(raw as unknown as RunOptions, ctx);
@@ -54,7 +55,14 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
         `rollback run ${settings.when.kind === 'day' ? settings.when.date : settings.when.at} --group ${settings.group}`,
       );
   try {
-    const target = connect(settings, ctx, logger, catalog ? [catalog.registry] : []);
+    const target = await connectTarget(settings.target, ctx, logger, {
+      scope: settings.group,
+      tls: settings.tls,
+      timeoutMs: settings.timeoutMs,
+      ...(settings.concurrency ? { concurrency: settings.concurrency } : {}),
+      changeCause: `rollback to ${settings.when.kind === 'day' ? settings.when.date : settings.when.at}${settings.approver ? ` approved by ${settings.approver}` : ''}`,
+      alsoInsecure: catalog ? [catalog.registry] : [],
+    });
     const environment = await discoverEnvironment(
       target,
       settings,

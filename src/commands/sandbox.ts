@@ -6,6 +6,8 @@ import { dayIn } from '../plan/days';
 interface SandboxOptions {
   registryPort?: number;
   marathonPort?: number;
+  kubernetes?: boolean;
+  kubernetesPort?: number;
 }
 
 /**
@@ -13,6 +15,7 @@ interface SandboxOptions {
  * be tried by hand. Ends on Ctrl-C (or SIGTERM) and stops both servers.
  */
 export async function sandbox(options: SandboxOptions, ctx: CommandContext): Promise<number> {
+  if (options.kubernetes) return (await import('./sandbox-kubernetes')).sandboxKubernetes(options, ctx);
   const world = await startStoryWorld({
     registryPort: options.registryPort,
     marathonPort: options.marathonPort,

@@ -2,21 +2,16 @@ import path from 'node:path';
 import type { CommandContext } from './context';
 import { CATALOG_FILE } from '../plan/catalog';
 import { formatInstant } from '../plan/point';
-import { environmentLabel, table } from '../plan/rollback-report';
+import { environmentName, table } from '../plan/rollback-report';
 import { displayVersion } from '../marathon/image';
-import { normalizeGroup } from '../marathon/answers';
-import { connect } from '../run/environment';
 import { readCatalogFile } from '../run/registry-point';
-import { marathonTargetOf } from '../run/settings';
+import { connectTarget, scopeOf, targetSpecOf, type TargetFlags } from '../targets/connect';
 import { choiceLines, environmentStatus, type EnvironmentStatus } from '../status/status';
 import { createLogger } from '../util/log';
 import { redact } from '../util/secrets';
 
-export interface StatusOptions {
+export interface StatusOptions extends TargetFlags {
   dump?: string;
-  marathon?: string;
-  dcos?: string;
-  group: string;
   json?: boolean;
   choices?: boolean;
   insecure?: boolean;
@@ -30,16 +25,16 @@ export interface StatusOptions {
  */
 export async function status(raw: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const options = raw as unknown as StatusOptions;
-  const group = normalizeGroup(options.group);
-  const target = marathonTargetOf(options);
+  const target = targetSpecOf(options);
+  const group = scopeOf(target, options.group);
   const logger = createLogger({ quiet: options.quiet, stream: ctx.stderr });
   const catalogFile = path.join(path.resolve(ctx.cwd, options.dump ?? '.'), CATALOG_FILE);
   const catalog = await readCatalogFile(catalogFile);
-  const connection = connect(
-    { target, group, tls: { insecure: options.insecure, caFile: options.caFile }, timeoutMs: 60_000 },
-    ctx,
-    logger,
-  );
+  const connection = await connectTarget(target, ctx, logger, {
+    scope: group,
+    tls: { insecure: options.insecure, caFile: options.caFile },
+    timeoutMs: 60_000,
+  });
   logger.info(`${connection.where} (${connection.credentials}): listing apps under ${group}`);
   const workloads = await connection.list();
   const apps = workloads.map((w) => ({ id: w.id, ...(w.image ? { image: w.image } : {}) }));
@@ -108,7 +103,7 @@ function statusText(
     (d) => `  ${d.date}  ${d.changes.length ? `changes ${d.changes.join(', ')}` : 'changes nothing'}`,
   );
   return [
-    `${environmentLabel(group)} (${group}) in ${where}; catalog: ${catalog}`,
+    `${environmentName(group)} in ${where}; catalog: ${catalog}`,
     table(['SERVICE', 'APP', 'RUNS', 'BUILT', 'NEWEST'], rows).trimEnd(),
     ...(report.unknown.length ? [`Not in rollback.json: ${report.unknown.join(', ')}`] : []),
     sits,

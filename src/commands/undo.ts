@@ -1,28 +1,29 @@
 import path from 'node:path';
 import type { CommandContext } from './context';
 import { InputError, RollbackFailedError, UnavailableError, UsageError } from '../errors';
-import { Journal } from '../journal/journal';
+import { Journal, type JournalData } from '../journal/journal';
 import { assertConfirmed, readConfirmedPlan } from '../plan/confirmed-plan';
 import { formatPlanTable } from '../plan/plan-text';
 import { formatResultTable, resultJson, slackEndText, summaryLine } from '../plan/rollback-report';
 import { slackFromEnv } from '../notify/slack';
 import { rollOut } from '../rollout/rollout';
-import { connect } from '../run/environment';
 import { lockFolder } from '../run/folder-lock';
 import { readBack } from '../run/result';
-import { marathonTargetOf, SUMMARY_FILE } from '../run/settings';
+import { SUMMARY_FILE } from '../run/settings';
+import { connectTarget, targetSpecOf, type TargetSpec } from '../targets/connect';
 import { classify, planUndo } from '../undo/plan';
 import { openUndoRecord, UNDO_RECORD_FILE } from '../undo/record';
 import { undoResult } from '../undo/result';
 import { writeFileAtomic } from '../util/atomic-write';
-import { createLogger } from '../util/log';
+import { createLogger, type Logger } from '../util/log';
 import { redact } from '../util/secrets';
-import type { MarathonTarget } from '../marathon/auth';
 
 export interface UndoOptions {
   journal: string;
   marathon?: string;
   dcos?: string;
+  kubernetes?: boolean;
+  context?: string;
   timeout?: number;
   concurrency?: number;
   force?: boolean;
@@ -55,27 +56,16 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
     throw new InputError(`${file} is the record of an undo, not of a rollback`, {
       hint: `pass the journal of the rollback: ${source.data.undoOf.file}`,
     });
-  const recorded = source.data.target;
-  if (recorded.kind === 'kubernetes') throw new UsageError('this journal is of a Kubernetes rollback');
-  // The journal knows where the rollback ran; a flag may still point elsewhere (a new load balancer).
-  const where: MarathonTarget = options.marathon || options.dcos ? marathonTargetOf(options) : recorded;
-  if (where.kind !== recorded.kind || where.url.replace(/\/+$/, '') !== recorded.url.replace(/\/+$/, ''))
-    logger.warn(
-      `the journal was written for ${recorded.kind} ${recorded.url}; undoing on ${where.kind} ${where.url}`,
-    );
+  const where = undoTarget(source.data, options, logger);
   const recordFile = path.resolve(ctx.cwd, options.record ?? path.join(path.dirname(file), UNDO_RECORD_FILE));
   const concurrency = options.concurrency;
-  const target = connect(
-    {
-      target: where,
-      group: source.data.group,
-      tls: { insecure: options.insecure, caFile: options.caFile },
-      timeoutMs: (options.timeout ?? 600) * 1000,
-      concurrency,
-    },
-    ctx,
-    logger,
-  );
+  const target = await connectTarget(where, ctx, logger, {
+    scope: source.data.group,
+    tls: { insecure: options.insecure, caFile: options.caFile },
+    timeoutMs: (options.timeout ?? 600) * 1000,
+    ...(concurrency ? { concurrency } : {}),
+    changeCause: `undo of the rollback to ${source.data.date}`,
+  });
   logger.info(
     `undoing the rollback of ${source.data.group} to ${source.data.date}: ${source.data.apps.length} app(s), ${target.where} (${target.credentials})`,
   );
@@ -172,4 +162,33 @@ function failed(
   throw new RollbackFailedError(`undo incomplete (${list}); ${backText}`, {
     hint: `--force puts drifted apps back anyway; run undo again once the cause is fixed (${recordFile})`,
   });
+}
+
+/**
+ * The journal knows where the rollback ran (a Kubernetes journal its namespace too); a flag may
+ * still point elsewhere (a new load balancer, another kubeconfig context), and that is said.
+ */
+function undoTarget(journal: JournalData, options: UndoOptions, logger: Logger): TargetSpec {
+  const recorded = journal.target;
+  if (recorded.kind === 'kubernetes') {
+    if (options.marathon || options.dcos)
+      throw new UsageError(
+        'this journal is of a Kubernetes rollback: give --kubernetes [--context], not --marathon/--dcos',
+      );
+    const context = options.context ?? recorded.context;
+    if (options.context && options.context !== recorded.context)
+      logger.warn(
+        `the journal was written for context ${recorded.context ?? '(current)'}; undoing in context ${options.context}`,
+      );
+    return { kind: 'kubernetes', namespace: journal.group, ...(context ? { context } : {}) };
+  }
+  if (options.kubernetes)
+    throw new UsageError(`this journal is of a rollback on ${recorded.kind} ${recorded.url}, not Kubernetes`);
+  const where = options.marathon || options.dcos ? targetSpecOf(options) : recorded;
+  if (where.kind === 'kubernetes') return where;
+  if (where.kind !== recorded.kind || where.url.replace(/\/+$/, '') !== recorded.url.replace(/\/+$/, ''))
+    logger.warn(
+      `the journal was written for ${recorded.kind} ${recorded.url}; undoing on ${where.kind} ${where.url}`,
+    );
+  return where;
 }

@@ -1,6 +1,6 @@
 import { displayVersion } from '../marathon/image';
 import type { RollbackPlan, ServicePlan } from './rollback-plan';
-import { environmentLabel, table } from './rollback-report';
+import { environmentName, table } from './rollback-report';
 
 /**
  * The plan as a person reads it before saying yes (the dry run, and Jenkins' confirmation): a header,
@@ -10,7 +10,7 @@ import { environmentLabel, table } from './rollback-report';
 const versions = (images: readonly string[]) => [...new Set(images.map(displayVersion))].join('/');
 
 /** `api  1.7.0-develop → 1.6.0-develop  image of that day`, as columns of a small table. */
-function serviceRow(s: ServicePlan): string[] {
+function serviceRow(s: ServicePlan, undo: boolean): string[] {
   const deploy = s.apps.filter((a) => a.action === 'deploy');
   if (deploy.length > 0) {
     const marks = [
@@ -29,11 +29,12 @@ function serviceRow(s: ServicePlan): string[] {
   }
   const now = versions(s.apps.map((a) => a.from));
   if (s.apps.every((a) => a.action === 'stays')) return [s.service, `stays on ${now}`, s.reason];
-  return [
-    s.service,
-    `stays on ${now}`,
-    s.choice === 'history' ? 'already on what ran then' : `already on its ${s.reason}`,
-  ];
+  const why = undo
+    ? [...new Set(s.apps.map((a) => a.reason ?? s.reason))].join('; ')
+    : s.choice === 'history'
+      ? 'already on what ran then'
+      : `already on its ${s.reason}`;
+  return [s.service, `stays on ${now}`, why];
 }
 
 function appNote(a: RollbackPlan['services'][number]['apps'][number]): string {
@@ -48,13 +49,16 @@ function appNote(a: RollbackPlan['services'][number]['apps'][number]): string {
 /** The dry-run output. */
 export function formatPlanTable(plan: RollbackPlan): string {
   const changes = plan.services.reduce((n, s) => n + s.apps.filter((a) => a.action === 'deploy').length, 0);
-  const env = `${environmentLabel(plan.group)} (${plan.group})`;
+  const env = environmentName(plan.group);
   const header =
     (plan.undo
       ? `Undo: ${env}, ${plan.point}: ${changes} app(s) to put back`
       : `Plan: ${env} → ${plan.point ?? plan.date}, ${changes} app(s) to redeploy`) +
     (plan.approver ? `; approved by ${plan.approver}` : '');
-  const services = table(['SERVICE', 'CHANGE', 'WHY'], plan.services.map(serviceRow))
+  const services = table(
+    ['SERVICE', 'CHANGE', 'WHY'],
+    plan.services.map((s) => serviceRow(s, plan.undo === true)),
+  )
     .split('\n')
     .slice(1)
     .join('\n');

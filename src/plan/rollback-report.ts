@@ -98,6 +98,12 @@ export function environmentLabel(group: string): string {
   return group.slice(group.lastIndexOf('/') + 1) || group;
 }
 
+/** `dev (/ds/dev)`, or just `dev` for a namespace, which is its own name. */
+export function environmentName(group: string): string {
+  const label = environmentLabel(group);
+  return label === group ? label : `${label} (${group})`;
+}
+
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>

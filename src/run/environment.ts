@@ -1,48 +1,14 @@
-import type { CommandContext } from '../commands/context';
 import { InputError } from '../errors';
 import type { Resumed } from '../journal/resume';
 import { resumeApps } from '../journal/resume';
 import type { JournalData } from '../journal/journal';
-import { createMarathonClient } from '../marathon/client';
-import { credentialWarnings } from '../marathon/credential-hints';
-import { createMarathonTarget } from '../marathon/target';
 import type { DiscoveredApp } from '../plan/rollback-plan';
 import type { Target, Workload } from '../targets/target';
-import { insecureWarning } from '../util/insecure';
 import type { Logger } from '../util/log';
 import { readUnfinishedJournal } from './journal-files';
 import type { RunSettings } from './settings';
 
 /** The environment as it is: the target's workloads, and what an unfinished earlier run did to them. */
-
-export interface Connection {
-  target: Target;
-}
-
-export function connect(
-  settings: Pick<RunSettings, 'target' | 'group' | 'tls' | 'timeoutMs' | 'concurrency'>,
-  ctx: CommandContext,
-  logger: Logger,
-  extraHosts: string[] = [],
-): Target {
-  for (const warning of credentialWarnings(settings.target, ctx.env)) logger.warn(warning);
-  if (settings.tls.insecure) logger.warn(insecureWarning(settings.target.url, ...extraHosts));
-  // Credentials are read (and registered as secrets) before anything can print them.
-  const client = createMarathonClient({
-    target: settings.target,
-    env: ctx.env,
-    cwd: ctx.cwd,
-    tls: settings.tls,
-    maxSockets: (settings.concurrency ?? 32) + 2,
-  });
-  return createMarathonTarget({
-    client,
-    target: settings.target,
-    group: settings.group,
-    timeoutMs: settings.timeoutMs,
-    logger,
-  });
-}
 
 export interface Environment {
   workloads: Workload[];
@@ -59,11 +25,16 @@ export async function discoverEnvironment(
   point: string,
   logger: Logger,
 ): Promise<Environment> {
-  logger.info(`${target.where} (${target.credentials}): listing apps under ${settings.group}`);
+  logger.info(
+    `${target.where} (${target.credentials}): listing the ${target.kind === 'kubernetes' ? 'workloads of namespace' : 'apps under'} ${settings.group}`,
+  );
   const [workloads, unmanaged] = await Promise.all([target.list(), target.unmanaged()]);
   if (workloads.length === 0)
-    throw new InputError(`no apps under ${settings.group} in ${target.where}; nothing was changed`, {
-      hint: 'check --group (a group path such as /ds/dev)',
+    throw new InputError(`no workloads under ${settings.group} in ${target.where}; nothing was changed`, {
+      hint:
+        target.kind === 'kubernetes'
+          ? 'check --namespace and --selector'
+          : 'check --group (a group path such as /ds/dev)',
     });
   // A run of the same point that did not finish: this one finishes it, starting from where the
   // first attempt started, so one journal still undoes everything.

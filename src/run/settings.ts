@@ -2,9 +2,7 @@ import path from 'node:path';
 import type { CommandContext } from '../commands/context';
 import { UsageError } from '../errors';
 import type { TlsOptions } from '../http/client';
-import type { MarathonTarget } from '../marathon/auth';
-import { marathonBaseUrl } from '../marathon/client';
-import { normalizeGroup } from '../marathon/answers';
+import { scopeOf, targetSpecOf, type TargetFlags, type TargetSpec } from '../targets/connect';
 import { CATALOG_FILE } from '../plan/catalog';
 import { parseCalendarDay } from '../plan/days';
 import { PLAN_FILE } from '../plan/rollback-plan';
@@ -18,14 +16,11 @@ import { quote } from '../util/quote';
 
 export const SUMMARY_FILE = 'rollback-summary.txt';
 
-export interface RunOptions {
+export interface RunOptions extends TargetFlags {
   date?: string;
   at?: string;
   source?: string;
   dump?: string;
-  group: string;
-  marathon?: string;
-  dcos?: string;
   dryRun?: boolean;
   timeout?: number;
   onFailure?: string;
@@ -47,8 +42,9 @@ export interface RunOptions {
 export interface RunSettings {
   /** A day (YYYY-MM-DD) or an instant (ISO 8601 with offset). */
   when: { kind: 'day'; date: string } | { kind: 'instant'; at: string };
+  /** The environment: a Marathon group, or a Kubernetes namespace. */
   group: string;
-  target: MarathonTarget;
+  target: TargetSpec;
   dump: string;
   files: { catalog: string; plan: string; journal: string; summary: string };
   dryRun: boolean;
@@ -70,15 +66,6 @@ export interface RunSettings {
   tls: TlsOptions;
   quiet: boolean;
   approver?: string;
-}
-
-export function marathonTargetOf(options: { marathon?: string; dcos?: string }): MarathonTarget {
-  if (options.marathon && options.dcos) throw new UsageError('give --marathon or --dcos, not both');
-  if (options.marathon) return { kind: 'marathon', url: marathonBaseUrl('marathon', options.marathon) };
-  if (options.dcos) return { kind: 'dcos', url: marathonBaseUrl('dcos', options.dcos) };
-  throw new UsageError(
-    'say where Marathon is: --marathon URL (plain Marathon) or --dcos URL (a DC/OS cluster)',
-  );
 }
 
 /** ISO 8601 with a date, a time and an offset (or Z): an instant means the same on every machine. */
@@ -112,8 +99,8 @@ export function runSettings(options: RunOptions, ctx: CommandContext): RunSettin
       '--with-config and --with-scale need --source marathon (the registry has images, not definitions)',
     );
   if (options.withScale && !options.withConfig) throw new UsageError('--with-scale goes with --with-config');
-  const group = normalizeGroup(options.group);
-  const target = marathonTargetOf(options);
+  const target = targetSpecOf(options);
+  const group = scopeOf(target, options.group);
   const onFailure = options.onFailure ?? 'revert';
   if (onFailure !== 'revert' && onFailure !== 'keep')
     throw new UsageError('--on-failure must be revert or keep');

@@ -66,9 +66,11 @@ describe('--help', () => {
       required: [
         '--date <YYYY-MM-DD>',
         '--at <instant>',
-        '--group <path>',
         '--marathon <url>',
         '--dcos <url>',
+        '--kubernetes',
+        '--group <path>',
+        '--namespace <ns>',
       ],
       variables: [
         'ROLLBACK_MARATHON',
@@ -136,8 +138,12 @@ describe('--help', () => {
 
   it('names ROLLBACK_* defaults in the flags they stand for', async () => {
     const options = section((await cli(['run', '--help'])).stdout, 'Options');
-    expect(options.get('--group <path>')).toMatch(/\(required; default: \$ROLLBACK_GROUP\)$/);
-    expect(options.get('--dcos <url>')).toMatch(/\(this or --marathon required; default: \$ROLLBACK_DCOS\)$/);
+    expect(options.get('--group <path>')).toMatch(
+      /\(this or --namespace required; default: \$ROLLBACK_GROUP\)$/,
+    );
+    expect(options.get('--dcos <url>')).toMatch(
+      /\(this or --marathon or --kubernetes required; default: \$ROLLBACK_DCOS\)$/,
+    );
     expect(options.get('--dump <dir>')).toMatch(/\(default: \$ROLLBACK_DUMP, else \.\)$/);
   });
 
@@ -308,11 +314,11 @@ describe('bad usage', () => {
     ],
     [
       ['run', '--date', D, '--group', '/ds/dev'],
-      /required option '--marathon <url>' or '--dcos <url>' not specified \(or set ROLLBACK_MARATHON or ROLLBACK_DCOS/,
+      /required option '--marathon <url>' or '--dcos <url>' or '--kubernetes' not specified \(or set ROLLBACK_MARATHON or ROLLBACK_DCOS/,
     ],
     [
       ['run', '--date', D, '--marathon', M],
-      /required option '--group <path>' not specified/,
+      /required option '--group <path>' or '--namespace <ns>' not specified/,
       { ROLLBACK_GROUP: '' },
     ],
     [
@@ -321,7 +327,7 @@ describe('bad usage', () => {
     ],
     [
       ['run', '--date', D, '--group', '/ds/dev'],
-      /ROLLBACK_MARATHON and ROLLBACK_DCOS are both set \(choose with --marathon or --dcos, or unset one\)/,
+      /ROLLBACK_MARATHON and ROLLBACK_DCOS are both set \(choose with --marathon or --dcos or --kubernetes, or unset one\)/,
       { ROLLBACK_MARATHON: M, ROLLBACK_DCOS: 'https://d' },
     ],
     [
@@ -372,7 +378,7 @@ describe('--json: a failure is one JSON object on stdout too', () => {
       argv: ['run', '--json', '--date', D, '--marathon', M],
       json: {
         exitCode: 2,
-        error: /^required option '--group <path>' not specified$/,
+        error: /^required option '--group <path>' or '--namespace <ns>' not specified$/,
         hint: /ROLLBACK_GROUP/,
       },
     },

@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import type https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+// Only the kubeconfig part of the client: its API classes (and their fetch stack) are not used.
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
+import { AuthError, UsageError } from '../errors';
+import { registerKeyText, registerSecret } from '../util/secrets';
+
+/**
+ * Credentials the way every Kubernetes tool reads them: KUBECONFIG (several files, merged) or
+ * ~/.kube/config, else the in-cluster service account; never a flag. @kubernetes/client-node reads
+ * the file and runs what it names (client certificates, bearer tokens, token files, exec plugins);
+ * its results (tokens, keys) are registered as secrets before anything can print them.
+ */
+
+export interface KubeAccess {
+  /** The API server's URL. */
+  server: string;
+  context?: string;
+  /** The namespace the context names, if any. */
+  namespace?: string;
+  /** `user admin of context emulator`, for the log. */
+  description: string;
+  /** TLS options for the agent: CA, client certificate and key, verification, server name. */
+  tls: Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+  /** The Authorization header (a token or an exec plugin's); `fresh` asks again (after a 401). */
+  authorization(fresh?: boolean): Promise<string | undefined>;
+}
+
+function load(env: NodeJS.ProcessEnv): KubeConfig {
+  const kc = new KubeConfig();
+  const files = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
+  const home = path.join(env.HOME || os.homedir(), '.kube', 'config');
+  try {
+    if (files.length > 0) {
+      kc.loadFromFile(files[0]!);
+      for (const file of files.slice(1)) {
+        if (!existsSync(file)) continue; // kubectl skips missing ones too
+        const more = new KubeConfig();
+        more.loadFromFile(file);
+        kc.mergeConfig(more, true);
+      }
+    } else if (existsSync(home)) kc.loadFromFile(home);
+    else if (env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'))
+      kc.loadFromCluster();
+    else
+      throw new UsageError(
+        'no Kubernetes credentials: KUBECONFIG is not set and there is no ~/.kube/config',
+        {
+          hint: 'set KUBECONFIG to your kubeconfig (Jenkins: kubeconfigCredentialsId)',
+        },
+      );
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    // The parser may quote the file; never echo it (it holds keys).
+    throw new UsageError(`cannot read the kubeconfig (${files.join(', ') || home}): ${(err as Error).name}`, {
+      hint: 'check KUBECONFIG',
+    });
+  }
+  return kc;
+}
+
+export async function kubeAccess(env: NodeJS.ProcessEnv, context: string | undefined): Promise<KubeAccess> {
+  const kc = load(env);
+  if (context) {
+    if (!kc.getContextObject(context))
+      throw new UsageError(`--context ${context} is not in the kubeconfig`, {
+        hint: `known: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        }`,
+      });
+    kc.setCurrentContext(context);
+  }
+  const cluster = kc.getCurrentCluster();
+  const user = kc.getCurrentUser();
+  if (!cluster)
+    throw new UsageError('the kubeconfig names no cluster for its current context', {
+      hint: 'pass --context',
+    });
+  if (cluster.proxyUrl)
+    throw new UsageError('proxy-url in the kubeconfig is not supported', { hint: 'use HTTPS_PROXY instead' });
+  registerSecret(user?.token);
+  registerSecret(user?.password);
+  const options = async (): Promise<https.RequestOptions & { headers?: Record<string, string> }> => {
+    const opts: https.RequestOptions & { headers?: Record<string, string> } = {};
+    try {
+      await kc.applyToHTTPSOptions(opts);
+    } catch (err) {
+      // An exec plugin that fails, a key file that cannot be read: the credentials are unusable.
+      throw new AuthError(
+        `cannot get Kubernetes credentials for ${user?.name ?? 'the current user'}: ${(err as Error).message.slice(0, 200)}`,
+        {
+          hint: 'check the kubeconfig user (exec plugin, token or client certificate)',
+        },
+      );
+    }
+    const authorization = opts.headers?.Authorization;
+    if (typeof authorization === 'string') registerSecret(authorization.replace(/^Bearer /, ''));
+    if (opts.key) registerKeyText(String(opts.key));
+    return opts;
+  };
+  const first = await options();
+  const contextObject = kc.getContextObject(kc.getCurrentContext());
+  return {
+    server: cluster.server.replace(/\/+$/, ''),
+    ...(kc.getCurrentContext() ? { context: kc.getCurrentContext() } : {}),
+    ...(contextObject?.namespace ? { namespace: contextObject.namespace } : {}),
+    description: `user ${user?.name ?? '(none)'} of context ${kc.getCurrentContext() || '(none)'}`,
+    tls: {
+      ...(first.ca ? { ca: first.ca } : {}),
+      ...(first.cert ? { cert: first.cert } : {}),
+      ...(first.key ? { key: first.key } : {}),
+      ...(first.rejectUnauthorized !== undefined ? { rejectUnauthorized: first.rejectUnauthorized } : {}),
+      ...(first.servername ? { servername: first.servername } : {}),
+    },
+    authorization: async (fresh = false) => {
+      const header = (fresh ? await options() : first).headers?.Authorization;
+      return typeof header === 'string' ? header : undefined;
+    },
+  };
+}
