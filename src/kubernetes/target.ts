@@ -50,11 +50,10 @@ interface Raw {
 const KINDS: Kind[] = ['deployment', 'statefulset'];
 
 function workloadsOf(kind: Kind, object: KubeObject): Workload[] {
-  const version = templateVersion(object);
   return containersOf(kind, object).map((ref) => ({
     id: workloadId(ref),
     ...(ref.image ? { image: ref.image } : {}),
-    changeVersion: version,
+    changeVersion: templateVersion(object, ref.container),
     busy: [],
     raw: { kind, object, ref } satisfies Raw,
   }));
@@ -151,7 +150,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
         );
         return {
           changeId: `generation ${object.metadata?.generation ?? 0}`,
-          version: templateVersion(object),
+          version: templateVersion(object, ref.container),
         };
       } catch (err) {
         if (err instanceof ObjectGoneError)
@@ -204,7 +203,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
           const state = rolloutState(ref.kind, object, generation);
           if (state.done) {
             report(`on ${displayVersion(request.image)}, rolled out`);
-            return { ok: true, elapsedMs: elapsed(), version: templateVersion(object) };
+            return { ok: true, elapsedMs: elapsed(), version: templateVersion(object, ref.container) };
           }
           if (state.failed) {
             report(`failed: ${state.failed}`);

@@ -79,13 +79,18 @@ export function containersOf(kind: Kind, object: KubeObject): ContainerRef[] {
 
 /**
  * What only a change of the pod template moves (never a scale, never a status write): the version
- * a change of ours is judged by, as Marathon's lastConfigChangeAt is there.
+ * a change of ours is judged by, as Marathon's lastConfigChangeAt is there. Per container, the
+ * other containers' images are left out: the rollback changes each container's image on its own
+ * (with --concurrency 1, one patch each), and one container's change is not someone else's change
+ * of another; any other edit of the template (env, resources, another image by hand) is.
  */
-export function templateVersion(object: KubeObject): string {
-  return `template:${createHash('sha256')
-    .update(canonical(object.spec?.template ?? {}))
-    .digest('hex')
-    .slice(0, 24)}`;
+export function templateVersion(object: KubeObject, container?: string): string {
+  const template = structuredClone(object.spec?.template ?? {});
+  if (container !== undefined) {
+    for (const list of [template.spec?.containers, template.spec?.initContainers])
+      for (const c of list ?? []) if (c.name !== container) delete c.image;
+  }
+  return `template:${createHash('sha256').update(canonical(template)).digest('hex').slice(0, 24)}`;
 }
 
 export type RolloutState = { done: true } | { done: false; failed?: string; progress: string };
