@@ -7,14 +7,12 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Ceiling of one backoff wait. */
   maxDelayMs: number;
-  /** Statuses worth another try whatever the method: the server did not take the request. */
-  retryStatuses: ReadonlySet<number>;
   /**
-   * Statuses worth another try only for GET, HEAD and OPTIONS, which change nothing: a 500 may
-   * come after the server acted on a PUT or POST (a Marathon deployment started), so repeating
-   * one could act twice, while a registry behind S3 answers transient 500s to reads.
+   * Statuses worth another try. Only GET, HEAD and OPTIONS are ever retried after an answer: they
+   * change nothing, while a PUT or POST that got a 500 or a 503 may have been acted on (a Marathon
+   * deployment started, a Slack message posted), so repeating it could act twice.
    */
-  safeRetryStatuses?: ReadonlySet<number>;
+  retryStatuses: ReadonlySet<number>;
   /**
    * No retry starts later than this after the first attempt (its wait included): an on-call
    * engineer gets a clear error in seconds instead of minutes of silent waiting. A Retry-After
@@ -36,8 +34,8 @@ export const defaultRetryPolicy: RetryPolicy = {
   retries: 8,
   baseDelayMs: 100,
   maxDelayMs: 2_000,
-  retryStatuses: new Set([429, 502, 503, 504]),
-  safeRetryStatuses: new Set([500]),
+  // 500 too: a registry behind S3 answers transient 500s to reads.
+  retryStatuses: new Set([429, 500, 502, 503, 504]),
   maxTotalMs: 15_000,
 };
 
@@ -57,16 +55,21 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random = Math
   return Math.round(random() * ceiling);
 }
 
+/** GET, HEAD and OPTIONS (axios's default method is GET): repeating one changes nothing. */
+function isSafe(method: string | undefined): boolean {
+  return SAFE_METHODS.has((method ?? 'GET').toUpperCase());
+}
+
 /** Whether `status` is worth another try for `method` under `policy`. */
 export function isRetryableStatus(status: number, method: string | undefined, policy: RetryPolicy): boolean {
-  if (policy.retryStatuses.has(status)) return true;
-  return policy.safeRetryStatuses?.has(status) === true && SAFE_METHODS.has((method ?? 'GET').toUpperCase());
+  return isSafe(method) && policy.retryStatuses.has(status);
 }
 
 /**
  * Send a request, retrying network errors and the policy's statuses. Returns the last response
  * whatever its status (the caller decides what a 404 means); throws the last network error.
- * Never retries 401/403/404: those do not get better by waiting.
+ * Never retries 401/403/404: those do not get better by waiting. Any other method than GET, HEAD
+ * and OPTIONS is sent again only when the first attempt cannot have reached the server.
  */
 export async function requestWithRetry<T = unknown>(
   http: AxiosInstance,
@@ -86,7 +89,8 @@ export async function requestWithRetry<T = unknown>(
     try {
       response = await http.request<T>({ ...config, validateStatus: () => true });
     } catch (err) {
-      if (attempt >= policy.retries || !isTransientNetworkError(err)) throw err;
+      const again = isSafe(config.method) ? isTransientNetworkError(err) : neverSent(err);
+      if (attempt >= policy.retries || !again) throw err;
       const delay = backoffDelay(attempt, policy, policy.random);
       if (!inTime(delay)) throw err;
       await sleep(delay, signal);
@@ -101,6 +105,15 @@ export async function requestWithRetry<T = unknown>(
     if (!inTime(delay)) return response;
     await sleep(delay, signal);
   }
+}
+
+/**
+ * The connection was refused, or the name did not resolve for now: no byte of the request left
+ * this machine. A reset or a timeout may come after the server read it, and acted on it.
+ */
+function neverSent(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'EAI_AGAIN';
 }
 
 function isTransientNetworkError(err: unknown): boolean {
