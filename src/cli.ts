@@ -101,7 +101,13 @@ export function buildProgram(ctx: CommandContext, setExitCode: (code: number) =>
       '--trust-immutable-tags',
       'reuse cached tag digests without asking the registry (tags never re-pushed)',
     )
-    .option('--concurrency <n>', 'registry requests in flight at once', positiveInt, 8);
+    .option('--concurrency <n>', 'registry requests in flight at once', positiveInt, 8)
+    .option(
+      '--request-timeout <seconds>',
+      'longest one registry request may take, start to end',
+      positiveInt,
+      60,
+    );
   tlsOptions(get);
   examples(get, [
     'rollback get --registry https://registry.example.com --repo shop/api,shop/web --env develop',

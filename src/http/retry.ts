@@ -1,5 +1,6 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { sleep as abortableSleep } from '../util/sleep';
+import { isDeadlineError } from './client';
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -117,6 +118,7 @@ function neverSent(err: unknown): boolean {
 }
 
 function isTransientNetworkError(err: unknown): boolean {
+  if (isDeadlineError(err)) return false; // it took its whole deadline; another would too
   const code = (err as { code?: string } | null)?.code;
   // Certificate and DNS errors are configuration problems: retrying only delays the message.
   return (

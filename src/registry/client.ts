@@ -32,6 +32,8 @@ export interface RegistryClientOptions {
   concurrency: number;
   tls?: TlsOptions;
   timeoutMs?: number;
+  /** Longest one request may take, start to last byte (default: the HTTP client's minute). */
+  deadlineMs?: number;
   retryPolicy?: RetryPolicy;
   stats?: RequestStats;
   signal?: AbortSignal;
@@ -82,7 +84,12 @@ export class RegistryClient {
     this.limit = createLimiter(options.concurrency);
     this.http =
       options.http ??
-      createHttpClient({ tls: options.tls, timeoutMs: options.timeoutMs, maxSockets: options.concurrency });
+      createHttpClient({
+        tls: options.tls,
+        timeoutMs: options.timeoutMs,
+        deadlineMs: options.deadlineMs,
+        maxSockets: options.concurrency,
+      });
     // Every attempt on the wire, retries included: attempts minus requests are the retries.
     this.http.interceptors.request.use(
       (config) => {

@@ -1,4 +1,5 @@
 import type { AxiosInstance } from 'axios';
+import { setMaxListeners } from 'node:events';
 import { InputError, isRollbackError } from '../errors';
 import { createLimiter } from '../http/limiter';
 import type { TlsOptions } from '../http/client';
@@ -50,6 +51,8 @@ export interface DiscoverSettings {
   retryPolicy?: RetryPolicy;
   http?: AxiosInstance;
   timeoutMs?: number;
+  /** --request-timeout: longest one request may take, start to last byte. */
+  deadlineMs?: number;
 }
 
 export interface Discovery {
@@ -86,6 +89,9 @@ interface Outcome {
 
 export async function discover(settings: DiscoverSettings): Promise<Discovery> {
   const controller = new AbortController();
+  // Each request in flight listens for it (at most --concurrency, one more each in a backoff wait):
+  // above ten, Node would warn of a leak that is not one.
+  setMaxListeners(2 * settings.concurrency + 10, controller.signal);
   const stats = new RequestStats();
   const client = new RegistryClient({
     registry: settings.registry,
@@ -95,6 +101,7 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     retryPolicy: settings.retryPolicy,
     http: settings.http,
     timeoutMs: settings.timeoutMs,
+    deadlineMs: settings.deadlineMs,
     stats,
     signal: controller.signal,
   });
