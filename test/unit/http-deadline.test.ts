@@ -65,10 +65,10 @@ describe('a request of the shared HTTP client', () => {
   it.each([5, 0])(
     'ends at its deadline though bytes keep coming, and is not sent again (maxRedirects %d)',
     async (maxRedirects) => {
-      const http = createHttpClient({ deadlineMs: 1_000, timeoutMs: 5_000 });
+      const client = createHttpClient({ deadlineMs: 1_000, timeoutMs: 5_000 });
       const before = trickle.requests;
       const started = Date.now();
-      const err = await requestWithRetry(http, { url: trickle.url, maxRedirects }).catch((e: unknown) => e);
+      const err = await requestWithRetry(client, { url: trickle.url, maxRedirects }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DeadlineError);
       expect((err as Error).message).toBe('no complete answer within 1 s');
       // Far below the 8 s the answer takes; how far depends on the machine's load.
@@ -78,11 +78,11 @@ describe('a request of the shared HTTP client', () => {
   );
 
   it('ends at once when its signal aborts, in flight', async () => {
-    const http = createHttpClient();
+    const client = createHttpClient();
     const controller = new AbortController();
     const started = Date.now();
     setTimeout(() => controller.abort(), 300);
-    const err = await requestWithRetry(http, { url: trickle.url, signal: controller.signal }).catch(
+    const err = await requestWithRetry(client, { url: trickle.url, signal: controller.signal }).catch(
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code: 'ERR_CANCELED' });
@@ -90,9 +90,9 @@ describe('a request of the shared HTTP client', () => {
   });
 
   it('is not sent when its signal has aborted already', async () => {
-    const http = createHttpClient();
+    const client = createHttpClient();
     const before = trickle.requests;
-    const err = await http.get(trickle.url, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    const err = await client.get(trickle.url, { signal: AbortSignal.abort() }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_CANCELED' });
     expect(trickle.requests).toBe(before);
   });
