@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { InputError, UnavailableError, isRollbackError } from '../errors';
+import { InputError, UnavailableError } from '../errors';
 import { createHttpClient, type TlsOptions } from '../http/client';
-import { createLimiter, type Limiter } from '../http/limiter';
-import { defaultRetryPolicy, requestWithRetry, type RetryPolicy } from '../http/retry';
-import { RegistryAuth, type Credentials } from './auth';
-import { errorDetail, networkFailure, statusFailure } from './failures';
+import { defaultRetryPolicy, type RetryPolicy } from '../http/retry';
+import type { Credentials } from './auth';
+import { errorDetail, statusFailure } from './failures';
 import {
   DIGEST,
   MANIFEST_ACCEPT,
@@ -16,6 +15,7 @@ import {
 } from './manifest';
 import { RequestStats, type RequestKind } from './stats';
 import { MAX_TAG_PAGE_BYTES, nextPageUrl, parseTagPage } from './tags';
+import { RegistryTransport, type SendOptions } from './transport';
 
 /**
  * The Docker Registry HTTP API v2 as `get` needs it: tag lists (every page), manifests (GET and
@@ -54,9 +54,6 @@ const MAX_TAG_PAGES = 10_000;
 /** Asked for, not relied on: distribution 2.8 ignores it, ECR refuses more than 1000. */
 const TAG_PAGE_SIZE = 1000;
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 5;
-
 const HASHES: Record<string, string> = { sha256: 'sha256', sha512: 'sha512' };
 
 /** True when `body` has `digest`; algorithms we cannot compute pass (nothing to compare with). */
@@ -70,19 +67,14 @@ function matchesDigest(body: Buffer, digest: string): boolean {
 export class RegistryClient {
   readonly stats: RequestStats;
   readonly registry: string;
-  private readonly http: AxiosInstance;
-  private readonly auth: RegistryAuth;
-  private readonly limit: Limiter;
-  private readonly policy: RetryPolicy;
+  private readonly transport: RegistryTransport;
   private readonly origin: string;
 
-  constructor(private readonly options: RegistryClientOptions) {
+  constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     this.origin = new URL(options.registry).origin;
     this.stats = options.stats ?? new RequestStats();
-    this.policy = options.retryPolicy ?? defaultRetryPolicy;
-    this.limit = createLimiter(options.concurrency);
-    this.http =
+    const http =
       options.http ??
       createHttpClient({
         tls: options.tls,
@@ -91,7 +83,7 @@ export class RegistryClient {
         maxSockets: options.concurrency,
       });
     // Every attempt on the wire, retries included: attempts minus requests are the retries.
-    this.http.interceptors.request.use(
+    http.interceptors.request.use(
       (config) => {
         this.stats.attempts++;
         return config;
@@ -100,12 +92,13 @@ export class RegistryClient {
       // Lets axios call it in line instead of through a chain of promises.
       { synchronous: true },
     );
-    this.auth = new RegistryAuth({
+    this.transport = new RegistryTransport({
       registry: options.registry,
       credentials: options.credentials,
-      http: this.http,
+      concurrency: options.concurrency,
+      http,
       stats: this.stats,
-      retryPolicy: this.policy,
+      policy: options.retryPolicy ?? defaultRetryPolicy,
       signal: options.signal,
     });
   }
@@ -120,7 +113,7 @@ export class RegistryClient {
     });
     if (res.status === 200) return;
     if (res.status === 401) {
-      this.auth.learn(res);
+      this.transport.learn(res);
       return;
     }
     if (res.status === 404) {
@@ -264,6 +257,20 @@ export class RegistryClient {
     return `${this.registry}/v2/${repository}/manifests/${reference}`;
   }
 
+  private send(
+    repository: string | undefined,
+    kind: RequestKind,
+    method: 'GET' | 'HEAD',
+    url: string,
+    what: string,
+    options: Partial<SendOptions> = {},
+  ): Promise<AxiosResponse<Buffer>> {
+    return this.transport.send(repository, kind, method, url, what, {
+      maxBytes: MAX_MANIFEST_BYTES,
+      ...options,
+    });
+  }
+
   private corrupt(repository: string, reference: string, digest: string): UnavailableError {
     return new UnavailableError(
       `${this.registry} sent content for ${repository}:${reference} that does not match its digest ${digest}`,
@@ -271,87 +278,5 @@ export class RegistryClient {
         hint: 'something between here and the registry alters answers; retry, or report it to the registry owner',
       },
     );
-  }
-
-  /**
-   * One request: auth header, a slot of the limiter, retries, redirects; a 401 is answered (scheme
-   * learned, token fetched or refreshed once) and the request sent again. Never throws for a status.
-   */
-  private async send(
-    repository: string | undefined,
-    kind: RequestKind,
-    method: 'GET' | 'HEAD',
-    url: string,
-    what: string,
-    options: { accept?: string; maxBytes?: number; authenticate?: boolean },
-  ): Promise<AxiosResponse<Buffer>> {
-    let refreshed = false;
-    for (let round = 0; ; round++) {
-      let authorization: string | undefined;
-      let response: AxiosResponse<Buffer>;
-      try {
-        response = await this.limit(async () => {
-          // Inside the slot: a token taken while queued could be stale by the time it is sent.
-          authorization =
-            options.authenticate === false ? undefined : await this.auth.authorization(repository);
-          return this.follow(kind, method, url, authorization, options);
-        });
-      } catch (err) {
-        if (isRollbackError(err)) throw err; // from the token service, or a redirect loop
-        throw networkFailure(err, this.registry, what);
-      }
-      if (response.status !== 401 || options.authenticate === false || round >= 3) return response;
-      await this.auth.unauthorized(response, repository, authorization, refreshed);
-      if (authorization?.startsWith('Bearer ')) refreshed = true;
-    }
-  }
-
-  /**
-   * Redirects are followed here rather than by axios (follow-redirects costs about as much CPU per
-   * request as the rest of axios, and nearly every registry request is answered directly). Blobs
-   * on S3, GCS or Azure come back as a 307 to a presigned URL that must not see our Authorization:
-   * it is only sent to the origin it was meant for.
-   */
-  private async follow(
-    kind: RequestKind,
-    method: 'GET' | 'HEAD',
-    url: string,
-    authorization: string | undefined,
-    options: { accept?: string; maxBytes?: number },
-  ): Promise<AxiosResponse<Buffer>> {
-    let target = new URL(url);
-    for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = {};
-      if (options.accept) headers.Accept = options.accept;
-      if (authorization && target.origin === this.origin) headers.Authorization = authorization;
-      this.stats.count(hop === 0 ? kind : 'redirect');
-      const res = await requestWithRetry<ArrayBuffer>(
-        this.http,
-        {
-          method,
-          url: target.href,
-          headers,
-          responseType: 'arraybuffer',
-          maxContentLength: options.maxBytes ?? MAX_MANIFEST_BYTES,
-          maxRedirects: 0,
-          // Bodies stay Buffers both ways: axios's default transforms would only look at them.
-          transformRequest: [],
-          transformResponse: [],
-          signal: this.options.signal,
-        },
-        this.policy,
-      );
-      const response = res as unknown as AxiosResponse<Buffer>;
-      // axios hands Node a Buffer already; copy only what is not one.
-      response.data = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? []);
-      const location = response.headers.location;
-      if (!REDIRECTS.has(response.status) || typeof location !== 'string') return response;
-      if (hop >= MAX_REDIRECTS) {
-        throw new UnavailableError(`${this.registry} redirected ${url} more than ${MAX_REDIRECTS} times`, {
-          hint: 'the registry or a proxy in front of it is misconfigured',
-        });
-      }
-      target = new URL(location, target);
-    }
   }
 }
