@@ -1,18 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { InputError, UnavailableError } from '../errors';
+import { BadAnswerError, InputError, UnavailableError } from '../errors';
 import { createHttpClient, type TlsOptions } from '../http/client';
 import { defaultRetryPolicy, type RetryPolicy } from '../http/retry';
 import type { Credentials } from './auth';
+import { digestedBytes, matchesDigest, sha256Digest } from './digest';
 import { errorDetail, statusFailure } from './failures';
-import {
-  DIGEST,
-  MANIFEST_ACCEPT,
-  bareMediaType,
-  parseManifest,
-  type Manifest,
-  type ParseResult,
-} from './manifest';
+import { DIGEST, MANIFEST_ACCEPT, parseManifest, type Manifest, type ParseResult } from './manifest';
 import { RequestStats, type RequestKind } from './stats';
 import { MAX_TAG_PAGE_BYTES, nextPageUrl, parseTagPage } from './tags';
 import { RegistryTransport, type SendOptions } from './transport';
@@ -53,16 +46,6 @@ const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 const MAX_TAG_PAGES = 10_000;
 /** Asked for, not relied on: distribution 2.8 ignores it, ECR refuses more than 1000. */
 const TAG_PAGE_SIZE = 1000;
-
-const HASHES: Record<string, string> = { sha256: 'sha256', sha512: 'sha512' };
-
-/** True when `body` has `digest`; algorithms we cannot compute pass (nothing to compare with). */
-function matchesDigest(body: Buffer, digest: string): boolean {
-  const [algorithm, hex] = digest.split(':');
-  const hash = HASHES[algorithm ?? ''];
-  if (!hash) return true;
-  return createHash(hash).update(body).digest('hex') === hex;
-}
 
 export class RegistryClient {
   readonly stats: RequestStats;
@@ -212,11 +195,7 @@ export class RegistryClient {
     if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
     const body = res.data;
     const manifest = parseManifest(body, res.headers['content-type']);
-    // A signed schema1 manifest's digest is over the payload without its signatures, so its body
-    // cannot be checked against it (and without the header we cannot know it).
-    const schema1 =
-      (manifest.ok && manifest.value.kind === 'schema1') ||
-      bareMediaType(res.headers['content-type']).includes('manifest.v1+');
+    const schema1 = manifest.ok && manifest.value.kind === 'schema1';
     const header = res.headers['docker-content-digest'];
     const claimed = reference.includes(':')
       ? reference
@@ -224,12 +203,13 @@ export class RegistryClient {
         ? header
         : undefined;
     if (claimed === undefined) {
-      return {
-        digest: schema1 ? undefined : `sha256:${createHash('sha256').update(body).digest('hex')}`,
-        manifest,
-      };
+      // Content addressed all the same: the digest is what the body hashes to. (Schema1 without
+      // a header is left undated, as before: registries that still serve it always send one.)
+      return { digest: schema1 ? undefined : sha256Digest(body), manifest };
     }
-    if (!schema1 && !matchesDigest(body, claimed)) throw this.corrupt(repository, reference, claimed);
+    if (!matchesDigest(digestedBytes(body, manifest), claimed)) {
+      throw this.corrupt(`a manifest for ${repository}:${reference}`, claimed);
+    }
     return { digest: claimed, manifest };
   }
 
@@ -248,7 +228,7 @@ export class RegistryClient {
     );
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
-    if (!matchesDigest(res.data, digest)) throw this.corrupt(repository, digest, digest);
+    if (!matchesDigest(res.data, digest)) throw this.corrupt(`blob ${digest} of ${repository}`, digest);
     return res.data;
   }
 
@@ -271,11 +251,12 @@ export class RegistryClient {
     });
   }
 
-  private corrupt(repository: string, reference: string, digest: string): UnavailableError {
-    return new UnavailableError(
-      `${this.registry} sent content for ${repository}:${reference} that does not match its digest ${digest}`,
+  /** An answer that is not what its digest says: altered on the way, or a broken registry. */
+  private corrupt(what: string, digest: string): BadAnswerError {
+    return new BadAnswerError(
+      `${this.registry} sent ${what} that does not match its digest ${digest}; nothing from it was used or cached`,
       {
-        hint: 'something between here and the registry alters answers; retry, or report it to the registry owner',
+        hint: 'something between here and the registry alters answers (a proxy?); use https, or report it to the registry owner',
       },
     );
   }
