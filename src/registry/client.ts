@@ -44,6 +44,12 @@ const MAX_MANIFEST_BYTES = 8 * 1024 * 1024; // regclient's limit too
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 /** Far beyond any real repository; stops a registry that links pages in a circle we cannot see. */
 const MAX_TAG_PAGES = 10_000;
+/**
+ * Tags kept per repository: far above any real one (the load test has 200, large registries a few
+ * thousand), and it keeps a registry whose pages never end, each with new tags, from filling our
+ * memory long before MAX_TAG_PAGES stops it (a gigabyte at 1000 tags a page).
+ */
+export const MAX_TAGS_PER_REPOSITORY = 100_000;
 /** Asked for, not relied on: distribution 2.8 ignores it, ECR refuses more than 1000. */
 const TAG_PAGE_SIZE = 1000;
 
@@ -135,7 +141,10 @@ export class RegistryClient {
         );
       }
       if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
-      for (const tag of parseTagPage(res.data, this.registry, repository)) tags.add(tag);
+      for (const tag of parseTagPage(res.data, this.registry, repository)) {
+        tags.add(tag);
+        if (tags.size > MAX_TAGS_PER_REPOSITORY) throw this.tooManyTags(repository);
+      }
 
       let next: URL | undefined;
       try {
@@ -249,6 +258,15 @@ export class RegistryClient {
       maxBytes: MAX_MANIFEST_BYTES,
       ...options,
     });
+  }
+
+  private tooManyTags(repository: string): BadAnswerError {
+    return new BadAnswerError(
+      `${this.registry} listed more than ${MAX_TAGS_PER_REPOSITORY.toLocaleString('en-US')} tags for ${repository}, the most rollback reads for one repository`,
+      {
+        hint: 'no real repository has that many: its tag pages may never end; report it to the registry owner',
+      },
+    );
   }
 
   /** An answer that is not what its digest says: altered on the way, or a broken registry. */
