@@ -100,9 +100,9 @@ describe('manifest digests', () => {
   });
 });
 
-describe('schema1 is decided by schemaVersion', () => {
-  const body = (v: unknown) => Buffer.from(JSON.stringify(v));
+const body = (v: unknown) => Buffer.from(JSON.stringify(v));
 
+describe('schema1 is decided by schemaVersion', () => {
   it.each([
     [
       'a schema1 Content-Type on a schemaVersion 2 body',
