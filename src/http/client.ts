@@ -1,56 +1,12 @@
 import axios, { type AxiosInstance } from 'axios';
-import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
-import { readFileSync } from 'node:fs';
-import { UsageError } from '../errors';
+import { createAgents, DEFAULT_DEADLINE_MS, DEFAULT_IDLE_TIMEOUT_MS, proxyConfigured } from './agents';
+import type { HttpClientOptions } from './agents';
+import { DeadlineError } from './errors';
+import type { Requester } from './requester';
 
-export interface TlsOptions {
-  /** Explicit opt-out of certificate verification (--insecure). */
-  insecure?: boolean;
-  /** Extra CA bundle (PEM) trusted on top of the system's (--ca-file). */
-  caFile?: string;
-}
-
-export interface HttpClientOptions {
-  baseURL?: string;
-  tls?: TlsOptions;
-  /** Longest silence within an answer (socket idle time). */
-  timeoutMs?: number;
-  /** Longest a request may take from start to its last byte, whatever trickles in meanwhile. */
-  deadlineMs?: number;
-  /** Sockets per host; matches the request concurrency so keep-alive connections are reused. */
-  maxSockets?: number;
-  userAgent?: string;
-}
-
-/**
- * An answer that sends a byte every few seconds never trips the idle timeout; this bounds the
- * whole request. A minute is far more than any registry or Marathon answer takes (a 32 MiB tag
- * list included), and short enough that an on-call engineer is not left waiting on a stuck one.
- */
-export const DEFAULT_DEADLINE_MS = 60_000;
-
-/** A request ended by its deadline. Not retried: a server that trickled once will again. */
-export class DeadlineError extends Error {
-  // ETIMEDOUT, so that code which names the error by its code says what happened.
-  readonly code = 'ETIMEDOUT';
-  constructor(readonly deadlineMs: number) {
-    super(`no complete answer within ${formatSeconds(deadlineMs)}`);
-    this.name = 'DeadlineError';
-  }
-}
-
-export function isDeadlineError(err: unknown): err is DeadlineError {
-  return err instanceof DeadlineError;
-}
-
-function formatSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`;
-}
-
-/** What proxy-from-env (axios's proxy support) reads, in either case; NO_PROXY only narrows them. */
-const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy'];
+// Where the other clients have always found them.
+export { DEFAULT_DEADLINE_MS, type HttpClientOptions, type TlsOptions } from './agents';
+export { DeadlineError, exceededAnswerLimit, isDeadlineError } from './errors';
 
 /**
  * One axios instance with keep-alive agents. Status codes are never thrown (validateStatus accepts
@@ -58,27 +14,11 @@ const PROXY_VARIABLES = ['http_proxy', 'https_proxy', 'all_proxy'];
  * follow-redirects, which drops Authorization when the host changes.
  */
 export function createHttpClient(options: HttpClientOptions = {}): AxiosInstance {
-  const sockets = options.maxSockets ?? 8;
-  let ca: Buffer | undefined;
-  if (options.tls?.caFile) {
-    try {
-      ca = readFileSync(options.tls.caFile);
-    } catch (err) {
-      throw new UsageError(`cannot read --ca-file ${options.tls.caFile}: ${(err as Error).message}`);
-    }
-  }
-  const httpsAgent = new https.Agent({
-    keepAlive: true,
-    maxSockets: sockets,
-    rejectUnauthorized: !options.tls?.insecure,
-    // Node replaces the default roots when `ca` is set, so add ours to them.
-    ...(ca ? { ca: [...tls.rootCertificates, ca.toString('utf8')] } : {}),
-  });
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: sockets });
-  const proxied = PROXY_VARIABLES.some((name) => process.env[name] || process.env[name.toUpperCase()]);
+  const { httpAgent, httpsAgent } = createAgents(options);
+  const proxied = proxyConfigured();
   const instance = axios.create({
     baseURL: options.baseURL,
-    timeout: options.timeoutMs ?? 30_000,
+    timeout: options.timeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     httpAgent,
     httpsAgent,
     // Proxies come from HTTP(S)_PROXY through axios's own proxy-from-env support. Without any of
@@ -149,10 +89,31 @@ function withDeadline(instance: AxiosInstance, deadlineMs: number): void {
   );
 }
 
-/** The size limit (bytes) an answer went over, when axios refused it for `maxContentLength`. */
-export function exceededAnswerLimit(err: unknown): number | undefined {
-  const over = /maxContentLength size of (\d+) exceeded/i.exec(
-    (err as { message?: string } | null)?.message ?? '',
-  );
-  return over ? Number(over[1]) : undefined;
+/**
+ * Requests of the registry transport through an axios instance: when a proxy is configured (axios
+ * reads HTTP(S)_PROXY and NO_PROXY), or a test brings its own instance.
+ */
+export function axiosRequester(http: AxiosInstance): Requester {
+  return async (request) => {
+    const res = await http.request<ArrayBuffer>({
+      method: request.method,
+      url: request.url.href,
+      headers: request.headers,
+      responseType: 'arraybuffer',
+      maxContentLength: request.maxBytes,
+      maxRedirects: 0,
+      validateStatus: () => true,
+      // Bodies stay Buffers both ways: axios's default transforms would only look at them.
+      transformRequest: [],
+      transformResponse: [],
+      signal: request.signal,
+    });
+    // axios hands Node a Buffer already; copy only what is not one.
+    const data = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? []);
+    return {
+      status: res.status,
+      headers: res.headers as Record<string, string | string[] | undefined>,
+      data,
+    };
+  };
 }

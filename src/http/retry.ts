@@ -1,6 +1,6 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { sleep as abortableSleep } from '../util/sleep';
-import { isDeadlineError } from './client';
+import { isDeadlineError } from './errors';
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -72,37 +72,50 @@ export function isRetryableStatus(status: number, method: string | undefined, po
  * Never retries 401/403/404: those do not get better by waiting. Any other method than GET, HEAD
  * and OPTIONS is sent again only when the first attempt cannot have reached the server.
  */
-export async function requestWithRetry<T = unknown>(
+export function requestWithRetry<T = unknown>(
   http: AxiosInstance,
   config: AxiosRequestConfig,
   policy: RetryPolicy = defaultRetryPolicy,
 ): Promise<AxiosResponse<T>> {
+  // axios accepts its own CancelToken-like signals too; only a real AbortSignal can end a wait.
+  const signal = config.signal instanceof AbortSignal ? config.signal : undefined;
+  return withRetries(
+    () => http.request<T>({ ...config, validateStatus: () => true }),
+    config.method,
+    policy,
+    signal,
+  );
+}
+
+/** requestWithRetry's rules around any way of sending: `attempt` sends the request once more. */
+export async function withRetries<R extends { status: number; headers: object }>(
+  attempt: () => Promise<R>,
+  method: string | undefined,
+  policy: RetryPolicy = defaultRetryPolicy,
+  signal?: AbortSignal,
+): Promise<R> {
   // A wait ends early when the request is cancelled: the next attempt then fails at once as cancelled.
   const sleep = policy.sleep ?? abortableSleep;
   const now = policy.now ?? Date.now;
   const started = now();
-  // axios accepts its own CancelToken-like signals too; only a real AbortSignal can end a wait.
-  const signal = config.signal instanceof AbortSignal ? config.signal : undefined;
   // Whether waiting `ms` more still starts the next attempt within the policy's time.
   const inTime = (ms: number) => policy.maxTotalMs === undefined || now() - started + ms <= policy.maxTotalMs;
-  for (let attempt = 0; ; attempt++) {
-    let response: AxiosResponse<T> | undefined;
+  for (let tries = 0; ; tries++) {
+    let response: R;
     try {
-      response = await http.request<T>({ ...config, validateStatus: () => true });
+      response = await attempt();
     } catch (err) {
-      const again = isSafe(config.method) ? isTransientNetworkError(err) : neverSent(err);
-      if (attempt >= policy.retries || !again) throw err;
-      const delay = backoffDelay(attempt, policy, policy.random);
+      const again = isSafe(method) ? isTransientNetworkError(err) : neverSent(err);
+      if (tries >= policy.retries || !again) throw err;
+      const delay = backoffDelay(tries, policy, policy.random);
       if (!inTime(delay)) throw err;
       await sleep(delay, signal);
       continue;
     }
-    if (attempt >= policy.retries || !isRetryableStatus(response.status, config.method, policy)) {
-      return response;
-    }
-    const retryAfter = parseRetryAfter(response.headers['retry-after']);
+    if (tries >= policy.retries || !isRetryableStatus(response.status, method, policy)) return response;
+    const retryAfter = parseRetryAfter((response.headers as Record<string, unknown>)['retry-after']);
     // The server said when it will be ready: sooner would only be refused again.
-    const delay = retryAfter ?? backoffDelay(attempt, policy, policy.random);
+    const delay = retryAfter ?? backoffDelay(tries, policy, policy.random);
     if (!inTime(delay)) return response;
     await sleep(delay, signal);
   }

@@ -33,6 +33,11 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials | undefi
   return { user, password };
 }
 
+/** An answer with its headers, whichever client got it. */
+interface Challenged {
+  headers: Record<string, unknown>;
+}
+
 interface Token {
   value: string;
   expiresAt: number;
@@ -82,7 +87,7 @@ export class RegistryAuth {
    * it cannot.
    */
   async unauthorized(
-    response: AxiosResponse,
+    response: Challenged,
     repository: string | undefined,
     sent: string | undefined,
     refreshed: boolean,
@@ -143,7 +148,7 @@ export class RegistryAuth {
   }
 
   /** Learn the scheme from the /v2/ probe's 401 without deciding anything yet. */
-  learn(response: AxiosResponse): void {
+  learn(response: Challenged): void {
     const challenges = parseChallenges(response.headers['www-authenticate'] as string | undefined);
     const bearer = challenges.find((c) => c.scheme === 'bearer' && isHttpUrl(c.params.realm));
     if (bearer) this.useBearer(bearer);

@@ -1,6 +1,8 @@
-import type { AxiosInstance, AxiosResponse } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { BadAnswerError, InputError, UnavailableError } from '../errors';
-import { createHttpClient, type TlsOptions } from '../http/client';
+import { proxyConfigured } from '../http/agents';
+import { axiosRequester, createHttpClient, type TlsOptions } from '../http/client';
+import { createRequester, type Answer, type Requester } from '../http/requester';
 import { defaultRetryPolicy, type RetryPolicy } from '../http/retry';
 import type { Credentials } from './auth';
 import { digestedBytes, matchesDigest, sha256Digest } from './digest';
@@ -63,28 +65,39 @@ export class RegistryClient {
     this.registry = options.registry;
     this.origin = new URL(options.registry).origin;
     this.stats = options.stats ?? new RequestStats();
-    const http =
-      options.http ??
-      createHttpClient({
-        tls: options.tls,
-        timeoutMs: options.timeoutMs,
-        deadlineMs: options.deadlineMs,
-        maxSockets: options.concurrency,
-      });
+    const settings = {
+      tls: options.tls,
+      timeoutMs: options.timeoutMs,
+      deadlineMs: options.deadlineMs,
+      maxSockets: options.concurrency,
+    };
+    const http = options.http ?? createHttpClient(settings);
     // Every attempt on the wire, retries included: attempts minus requests are the retries.
+    const count = () => void this.stats.attempts++;
     http.interceptors.request.use(
       (config) => {
-        this.stats.attempts++;
+        count();
         return config;
       },
       undefined,
       // Lets axios call it in line instead of through a chain of promises.
       { synchronous: true },
     );
+    // axios only where its proxy support is needed (or a test brings an instance of its own).
+    let request: Requester;
+    if (options.http || proxyConfigured()) request = axiosRequester(http);
+    else {
+      const direct = createRequester(settings);
+      request = (r) => {
+        count();
+        return direct(r);
+      };
+    }
     this.transport = new RegistryTransport({
       registry: options.registry,
       credentials: options.credentials,
       concurrency: options.concurrency,
+      request,
       http,
       stats: this.stats,
       policy: options.retryPolicy ?? defaultRetryPolicy,
@@ -253,7 +266,7 @@ export class RegistryClient {
     url: string,
     what: string,
     options: Partial<SendOptions> = {},
-  ): Promise<AxiosResponse<Buffer>> {
+  ): Promise<Answer> {
     return this.transport.send(repository, kind, method, url, what, {
       maxBytes: MAX_MANIFEST_BYTES,
       ...options,

@@ -1,7 +1,8 @@
-import type { AxiosInstance, AxiosResponse } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { AuthError, UnavailableError, isRollbackError } from '../errors';
 import { createLimiter, type Limiter } from '../http/limiter';
-import { requestWithRetry, type RetryPolicy } from '../http/retry';
+import type { Answer, Requester } from '../http/requester';
+import { withRetries, type RetryPolicy } from '../http/retry';
 import { RegistryAuth, type Credentials } from './auth';
 import { networkFailure } from './failures';
 import type { RequestKind, RequestStats } from './stats';
@@ -21,6 +22,9 @@ export interface TransportOptions {
   registry: string;
   credentials?: Credentials;
   concurrency: number;
+  /** Sends each registry request. */
+  request: Requester;
+  /** For the token services' requests (few, and they need axios's proxy support only). */
   http: AxiosInstance;
   stats: RequestStats;
   policy: RetryPolicy;
@@ -56,7 +60,7 @@ export class RegistryTransport {
   }
 
   /** Learn from the probe's 401 how to authenticate, when the registry itself sent it. */
-  learn(response: AxiosResponse): void {
+  learn(response: Answer): void {
     if (answeredBy(response) === this.origin) this.auth.learn(response);
   }
 
@@ -67,11 +71,11 @@ export class RegistryTransport {
     url: string,
     what: string,
     options: SendOptions,
-  ): Promise<AxiosResponse<Buffer>> {
+  ): Promise<Answer> {
     const refreshed = new Set<string>();
     for (let round = 0; ; round++) {
       const sent: Sent = new Map();
-      let response: AxiosResponse<Buffer>;
+      let response: Answer;
       try {
         // Inside the slot: a token taken while queued could be stale by the time it is sent.
         response = await this.limit(() => this.follow(repository, kind, method, url, what, sent, options));
@@ -113,7 +117,7 @@ export class RegistryTransport {
     what: string,
     sent: Sent,
     options: SendOptions,
-  ): Promise<AxiosResponse<Buffer>> {
+  ): Promise<Answer> {
     let target = new URL(url);
     for (let hop = 0; ; hop++) {
       const headers: Record<string, string> = {};
@@ -122,25 +126,20 @@ export class RegistryTransport {
       if (authorization) headers.Authorization = authorization;
       sent.set(target.origin, authorization);
       this.options.stats.count(hop === 0 ? kind : 'redirect');
-      const res = await requestWithRetry<ArrayBuffer>(
-        this.options.http,
-        {
-          method,
-          url: target.href,
-          headers,
-          responseType: 'arraybuffer',
-          maxContentLength: options.maxBytes,
-          maxRedirects: 0,
-          // Bodies stay Buffers both ways: axios's default transforms would only look at them.
-          transformRequest: [],
-          transformResponse: [],
-          signal: this.options.signal,
-        },
+      const at = target;
+      const response = await withRetries(
+        () =>
+          this.options.request({
+            method,
+            url: at,
+            headers,
+            maxBytes: options.maxBytes,
+            signal: this.options.signal,
+          }),
+        method,
         this.options.policy,
+        this.options.signal,
       );
-      const response = res as unknown as AxiosResponse<Buffer>;
-      // axios hands Node a Buffer already; copy only what is not one.
-      response.data = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? []);
       ANSWERED_BY.set(response, target.origin);
       const location = response.headers.location;
       if (!REDIRECTS.has(response.status) || typeof location !== 'string') return response;
@@ -173,7 +172,7 @@ export class RegistryTransport {
    */
   private async unauthorizedElsewhere(
     origin: string,
-    response: AxiosResponse,
+    response: Answer,
     repository: string | undefined,
     sent: string | undefined,
     refreshed: boolean,
@@ -216,6 +215,6 @@ export class RegistryTransport {
 /** The origin of the hop that gave each answer of `follow`. */
 const ANSWERED_BY = new WeakMap<object, string>();
 
-function answeredBy(response: AxiosResponse): string {
+function answeredBy(response: Answer): string {
   return ANSWERED_BY.get(response) ?? '';
 }
