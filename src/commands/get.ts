@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { AxiosInstance } from 'axios';
 import type { CommandContext } from './context';
 import { InputError, UsageError } from '../errors';
-import { DEFAULT_DEADLINE_MS } from '../http/client';
+import { DEFAULT_DEADLINE_MS } from '../http/agents';
 import type { RetryPolicy } from '../http/retry';
 import { CATALOG_FILE, CATALOG_FORMAT, CATALOG_VERSION, type Catalog } from '../plan/catalog';
 import { assertTimeZone } from '../plan/days';

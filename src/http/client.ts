@@ -2,7 +2,6 @@ import axios, { type AxiosInstance } from 'axios';
 import { createAgents, DEFAULT_DEADLINE_MS, DEFAULT_IDLE_TIMEOUT_MS, proxyConfigured } from './agents';
 import type { HttpClientOptions } from './agents';
 import { DeadlineError } from './errors';
-import type { Requester } from './requester';
 
 // Where the other clients have always found them.
 export { DEFAULT_DEADLINE_MS, type HttpClientOptions, type TlsOptions } from './agents';
@@ -87,33 +86,4 @@ function withDeadline(instance: AxiosInstance, deadlineMs: number): void {
       throw deadline?.expired ? new DeadlineError(deadlineMs) : err;
     },
   );
-}
-
-/**
- * Requests of the registry transport through an axios instance: when a proxy is configured (axios
- * reads HTTP(S)_PROXY and NO_PROXY), or a test brings its own instance.
- */
-export function axiosRequester(http: AxiosInstance): Requester {
-  return async (request) => {
-    const res = await http.request<ArrayBuffer>({
-      method: request.method,
-      url: request.url.href,
-      headers: request.headers,
-      responseType: 'arraybuffer',
-      maxContentLength: request.maxBytes,
-      maxRedirects: 0,
-      validateStatus: () => true,
-      // Bodies stay Buffers both ways: axios's default transforms would only look at them.
-      transformRequest: [],
-      transformResponse: [],
-      signal: request.signal,
-    });
-    // axios hands Node a Buffer already; copy only what is not one.
-    const data = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? []);
-    return {
-      status: res.status,
-      headers: res.headers as Record<string, string | string[] | undefined>,
-      data,
-    };
-  };
 }

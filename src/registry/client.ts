@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import { BadAnswerError, InputError, UnavailableError } from '../errors';
-import { proxyConfigured } from '../http/agents';
-import { axiosRequester, createHttpClient, type TlsOptions } from '../http/client';
+import { proxyConfigured, type HttpClientOptions, type TlsOptions } from '../http/agents';
+import { axiosRequester } from '../http/axios-requester';
 import { createRequester, type Answer, type Requester } from '../http/requester';
 import { defaultRetryPolicy, type RetryPolicy } from '../http/retry';
 import type { Credentials } from './auth';
@@ -65,40 +65,27 @@ export class RegistryClient {
     this.registry = options.registry;
     this.origin = new URL(options.registry).origin;
     this.stats = options.stats ?? new RequestStats();
-    const settings = {
+    const settings: HttpClientOptions = {
       tls: options.tls,
       timeoutMs: options.timeoutMs,
       deadlineMs: options.deadlineMs,
       maxSockets: options.concurrency,
     };
-    const http = options.http ?? createHttpClient(settings);
+    const send = options.http
+      ? axiosRequester(options.http)
+      : proxyConfigured()
+        ? proxiedRequester(settings)
+        : createRequester(settings);
     // Every attempt on the wire, retries included: attempts minus requests are the retries.
-    const count = () => void this.stats.attempts++;
-    http.interceptors.request.use(
-      (config) => {
-        count();
-        return config;
-      },
-      undefined,
-      // Lets axios call it in line instead of through a chain of promises.
-      { synchronous: true },
-    );
-    // axios only where its proxy support is needed (or a test brings an instance of its own).
-    let request: Requester;
-    if (options.http || proxyConfigured()) request = axiosRequester(http);
-    else {
-      const direct = createRequester(settings);
-      request = (r) => {
-        count();
-        return direct(r);
-      };
-    }
+    const request: Requester = (r) => {
+      this.stats.attempts++;
+      return send(r);
+    };
     this.transport = new RegistryTransport({
       registry: options.registry,
       credentials: options.credentials,
       concurrency: options.concurrency,
       request,
-      http,
       stats: this.stats,
       policy: options.retryPolicy ?? defaultRetryPolicy,
       signal: options.signal,
@@ -291,4 +278,18 @@ export class RegistryClient {
       },
     );
   }
+}
+
+/**
+ * Through HTTP(S)_PROXY with axios's proxy support, as the registry has always been read there;
+ * loaded on first use, so that a read without a proxy never loads axios.
+ */
+function proxiedRequester(settings: HttpClientOptions): Requester {
+  let send: Promise<Requester> | undefined;
+  return async (request) => {
+    send ??= import('../http/client').then(({ createHttpClient }) =>
+      axiosRequester(createHttpClient(settings)),
+    );
+    return (await send)(request);
+  };
 }

@@ -2,7 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { setMaxListeners } from 'node:events';
 import { InputError, isRollbackError } from '../errors';
 import { createLimiter } from '../http/limiter';
-import type { TlsOptions } from '../http/client';
+import type { TlsOptions } from '../http/agents';
 import type { RetryPolicy } from '../http/retry';
 import type { CatalogImage, CatalogRepository, UndatedImage } from '../plan/catalog';
 import { newestFirst } from '../plan/snapshot';

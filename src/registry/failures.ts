@@ -1,5 +1,5 @@
 import { AuthError, BadAnswerError, UnavailableError, type RollbackError } from '../errors';
-import { exceededAnswerLimit, isDeadlineError } from '../http/client';
+import { exceededAnswerLimit, isDeadlineError } from '../http/errors';
 import { TLS_FIX, tlsFailureCode } from '../util/tls';
 
 /**

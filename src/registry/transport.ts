@@ -1,4 +1,3 @@
-import type { AxiosInstance } from 'axios';
 import { AuthError, UnavailableError, isRollbackError } from '../errors';
 import { createLimiter, type Limiter } from '../http/limiter';
 import type { Answer, Requester } from '../http/requester';
@@ -22,10 +21,8 @@ export interface TransportOptions {
   registry: string;
   credentials?: Credentials;
   concurrency: number;
-  /** Sends each registry request. */
+  /** Sends each request, the token services' included. */
   request: Requester;
-  /** For the token services' requests (few, and they need axios's proxy support only). */
-  http: AxiosInstance;
   stats: RequestStats;
   policy: RetryPolicy;
   signal?: AbortSignal;
@@ -204,7 +201,7 @@ export class RegistryTransport {
     return new RegistryAuth({
       registry,
       credentials,
-      http: this.options.http,
+      request: this.options.request,
       stats: this.options.stats,
       retryPolicy: this.options.policy,
       signal: this.options.signal,

@@ -69,3 +69,29 @@ it('fetches an anonymous token for a blob host that challenges, and sends it onl
   anonymous.done();
   withToken.done();
 });
+
+it("follows a token service's redirect, with the credentials only on the realm's origin", async () => {
+  const AUTH = 'http://auth.test';
+  const scope = nock(REG)
+    .get('/v2/')
+    .reply(401, '', { 'WWW-Authenticate': `Bearer realm="${AUTH}/token",service="reg"` })
+    .get('/v2/app/tags/list')
+    .query(true)
+    .matchHeader('authorization', 'Bearer from-elsewhere')
+    .reply(200, { name: 'app', tags: [] });
+  const realm = nock(AUTH)
+    .get('/token')
+    .query({ service: 'reg', scope: 'repository:app:pull' })
+    .matchHeader('authorization', basic)
+    .reply(307, '', { Location: `${ELSEWHERE}/token?x=1` });
+  const elsewhere = nock(ELSEWHERE, { badheaders: ['authorization'] })
+    .get('/token')
+    .query({ x: '1' })
+    .reply(200, { token: 'from-elsewhere' });
+  const c = client();
+  await c.probe();
+  expect(await c.listTags('app')).toEqual([]);
+  scope.done();
+  realm.done();
+  elsewhere.done();
+});
