@@ -47,7 +47,13 @@ export function declareGet(program: Command, act: Act): Command {
       '--trust-immutable-tags',
       'reuse cached tag digests without asking the registry (tags never re-pushed)',
     )
-    .option('--concurrency <n>', 'registry requests in flight at once', positiveInt, 8);
+    .option('--concurrency <n>', 'registry requests in flight at once', positiveInt, 8)
+    .option(
+      '--request-timeout <seconds>',
+      'longest one registry request may take, start to end',
+      positiveInt,
+      60,
+    );
   jsonOption(get, '{ok, dates, catalog, repositories, warnings}');
   tlsOptions(get);
   quiet(get);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AxiosInstance } from 'axios';
 import type { CommandContext } from './context';
 import { InputError, UsageError } from '../errors';
+import { DEFAULT_DEADLINE_MS } from '../http/agents';
 import type { RetryPolicy } from '../http/retry';
 import { CATALOG_FILE, CATALOG_FORMAT, CATALOG_VERSION, type Catalog } from '../plan/catalog';
 import { assertTimeZone } from '../plan/days';
@@ -38,6 +39,8 @@ export interface GetOptions {
   cache?: string | boolean;
   trustImmutableTags?: boolean;
   concurrency?: number;
+  /** Seconds one registry request may take, start to last byte. */
+  requestTimeout?: number;
   insecure?: boolean;
   caFile?: string;
   quiet?: boolean;
@@ -197,6 +200,7 @@ export async function get(options: GetOptions, ctx: CommandContext): Promise<num
     log,
     retryPolicy: options.retryPolicy,
     http: options.http,
+    deadlineMs: (options.requestTimeout ?? DEFAULT_DEADLINE_MS / 1000) * 1000,
   });
 
   for (const repo of repositories) {

@@ -1,5 +1,6 @@
 import type { AxiosInstance, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { sleep as abortableSleep } from '../util/sleep';
+import { isDeadlineError } from './errors';
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -7,14 +8,12 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Ceiling of one backoff wait. */
   maxDelayMs: number;
-  /** Statuses worth another try whatever the method: the server did not take the request. */
-  retryStatuses: ReadonlySet<number>;
   /**
-   * Statuses worth another try only for GET, HEAD and OPTIONS, which change nothing: a 500 may
-   * come after the server acted on a PUT or POST (a Marathon deployment started), so repeating
-   * one could act twice, while a registry behind S3 answers transient 500s to reads.
+   * Statuses worth another try. Only GET, HEAD and OPTIONS are ever retried after an answer: they
+   * change nothing, while a PUT or POST that got a 500 or a 503 may have been acted on (a Marathon
+   * deployment started, a Slack message posted), so repeating it could act twice.
    */
-  safeRetryStatuses?: ReadonlySet<number>;
+  retryStatuses: ReadonlySet<number>;
   /**
    * No retry starts later than this after the first attempt (its wait included): an on-call
    * engineer gets a clear error in seconds instead of minutes of silent waiting. A Retry-After
@@ -36,8 +35,8 @@ export const defaultRetryPolicy: RetryPolicy = {
   retries: 8,
   baseDelayMs: 100,
   maxDelayMs: 2_000,
-  retryStatuses: new Set([429, 502, 503, 504]),
-  safeRetryStatuses: new Set([500]),
+  // 500 too: a registry behind S3 answers transient 500s to reads.
+  retryStatuses: new Set([429, 500, 502, 503, 504]),
   maxTotalMs: 15_000,
 };
 
@@ -57,53 +56,82 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, random = Math
   return Math.round(random() * ceiling);
 }
 
+/** GET, HEAD and OPTIONS (axios's default method is GET): repeating one changes nothing. */
+function isSafe(method: string | undefined): boolean {
+  return SAFE_METHODS.has((method ?? 'GET').toUpperCase());
+}
+
 /** Whether `status` is worth another try for `method` under `policy`. */
 export function isRetryableStatus(status: number, method: string | undefined, policy: RetryPolicy): boolean {
-  if (policy.retryStatuses.has(status)) return true;
-  return policy.safeRetryStatuses?.has(status) === true && SAFE_METHODS.has((method ?? 'GET').toUpperCase());
+  return isSafe(method) && policy.retryStatuses.has(status);
 }
 
 /**
  * Send a request, retrying network errors and the policy's statuses. Returns the last response
  * whatever its status (the caller decides what a 404 means); throws the last network error.
- * Never retries 401/403/404: those do not get better by waiting.
+ * Never retries 401/403/404: those do not get better by waiting. Any other method than GET, HEAD
+ * and OPTIONS is sent again only when the first attempt cannot have reached the server.
  */
-export async function requestWithRetry<T = unknown>(
+export function requestWithRetry<T = unknown>(
   http: AxiosInstance,
   config: AxiosRequestConfig,
   policy: RetryPolicy = defaultRetryPolicy,
 ): Promise<AxiosResponse<T>> {
+  // axios accepts its own CancelToken-like signals too; only a real AbortSignal can end a wait.
+  const signal = config.signal instanceof AbortSignal ? config.signal : undefined;
+  return withRetries(
+    () => http.request<T>({ ...config, validateStatus: () => true }),
+    config.method,
+    policy,
+    signal,
+  );
+}
+
+/** requestWithRetry's rules around any way of sending: `attempt` sends the request once more. */
+export async function withRetries<R extends { status: number; headers: object }>(
+  attempt: () => Promise<R>,
+  method: string | undefined,
+  policy: RetryPolicy = defaultRetryPolicy,
+  signal?: AbortSignal,
+): Promise<R> {
   // A wait ends early when the request is cancelled: the next attempt then fails at once as cancelled.
   const sleep = policy.sleep ?? abortableSleep;
   const now = policy.now ?? Date.now;
   const started = now();
-  // axios accepts its own CancelToken-like signals too; only a real AbortSignal can end a wait.
-  const signal = config.signal instanceof AbortSignal ? config.signal : undefined;
   // Whether waiting `ms` more still starts the next attempt within the policy's time.
   const inTime = (ms: number) => policy.maxTotalMs === undefined || now() - started + ms <= policy.maxTotalMs;
-  for (let attempt = 0; ; attempt++) {
-    let response: AxiosResponse<T> | undefined;
+  for (let tries = 0; ; tries++) {
+    let response: R;
     try {
-      response = await http.request<T>({ ...config, validateStatus: () => true });
+      response = await attempt();
     } catch (err) {
-      if (attempt >= policy.retries || !isTransientNetworkError(err)) throw err;
-      const delay = backoffDelay(attempt, policy, policy.random);
+      const again = isSafe(method) ? isTransientNetworkError(err) : neverSent(err);
+      if (tries >= policy.retries || !again) throw err;
+      const delay = backoffDelay(tries, policy, policy.random);
       if (!inTime(delay)) throw err;
       await sleep(delay, signal);
       continue;
     }
-    if (attempt >= policy.retries || !isRetryableStatus(response.status, config.method, policy)) {
-      return response;
-    }
-    const retryAfter = parseRetryAfter(response.headers['retry-after']);
+    if (tries >= policy.retries || !isRetryableStatus(response.status, method, policy)) return response;
+    const retryAfter = parseRetryAfter((response.headers as Record<string, unknown>)['retry-after']);
     // The server said when it will be ready: sooner would only be refused again.
-    const delay = retryAfter ?? backoffDelay(attempt, policy, policy.random);
+    const delay = retryAfter ?? backoffDelay(tries, policy, policy.random);
     if (!inTime(delay)) return response;
     await sleep(delay, signal);
   }
 }
 
+/**
+ * The connection was refused, or the name did not resolve for now: no byte of the request left
+ * this machine. A reset or a timeout may come after the server read it, and acted on it.
+ */
+function neverSent(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'EAI_AGAIN';
+}
+
 function isTransientNetworkError(err: unknown): boolean {
+  if (isDeadlineError(err)) return false; // it took its whole deadline; another would too
   const code = (err as { code?: string } | null)?.code;
   // Certificate and DNS errors are configuration problems: retrying only delays the message.
   return (

@@ -213,6 +213,7 @@ async function dcosLogin(clusterUrl: string, login: DcosLogin, options: AuthOpti
   const url = `${clusterUrl.replace(/\/+$/, '')}/acs/api/v1/auth/login`;
   let response;
   try {
+    // Like every POST, sent again only when it cannot have reached DC/OS (see requestWithRetry).
     response = await requestWithRetry<unknown>(
       options.http,
       { method: 'POST', url, data: login.body(), headers: { 'Content-Type': 'application/json' } },

@@ -24,11 +24,16 @@ export interface SlackOptions {
   retry?: RetryPolicy;
 }
 
+/**
+ * A POST is sent again only when it cannot have reached Slack (refused, name not resolved): after
+ * a 500 or a dropped connection the message may have been posted, and a rollback announced twice
+ * reads like two rollbacks.
+ */
 const quickRetry: RetryPolicy = {
   retries: 2,
   baseDelayMs: 200,
   maxDelayMs: 2000,
-  retryStatuses: new Set([429, 500, 502, 503, 504]),
+  retryStatuses: new Set(),
 };
 
 /** A notifier for SLACK_WEBHOOK_URL, or undefined when it is not set. */

@@ -1,10 +1,10 @@
-import type { AxiosInstance, AxiosResponse } from 'axios';
-import { AuthError, UnavailableError, UsageError } from '../errors';
-import { requestWithRetry, type RetryPolicy } from '../http/retry';
+import { AuthError, UsageError } from '../errors';
+import type { Requester } from '../http/requester';
+import type { RetryPolicy } from '../http/retry';
 import { registerSecret } from '../util/secrets';
 import { parseChallenges, type Challenge } from './challenge';
-import { errorDetail, networkFailure } from './failures';
 import type { RequestStats } from './stats';
+import { fetchToken, type Token } from './token';
 
 /**
  * How to authenticate to one registry: anonymous, HTTP Basic, or Bearer tokens from the token
@@ -33,21 +33,17 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials | undefi
   return { user, password };
 }
 
-interface Token {
-  value: string;
-  expiresAt: number;
+/** An answer with its headers, whichever client got it. */
+interface Challenged {
+  headers: Record<string, unknown>;
 }
-
-/** Tokens are never used in their last seconds: a request can be slow to arrive. */
-const TOKEN_MARGIN_MS = 10_000;
-/** distribution's token.md: a missing expires_in means 60 s, and less "should never be returned". */
-const MIN_TOKEN_LIFETIME_S = 60;
 
 export interface RegistryAuthOptions {
   /** Registry base URL, for messages and to compare origins with the realm. */
   registry: string;
   credentials?: Credentials;
-  http: AxiosInstance;
+  /** Sends the token service's requests. */
+  request: Requester;
   stats?: RequestStats;
   retryPolicy?: RetryPolicy;
   signal?: AbortSignal;
@@ -82,7 +78,7 @@ export class RegistryAuth {
    * it cannot.
    */
   async unauthorized(
-    response: AxiosResponse,
+    response: Challenged,
     repository: string | undefined,
     sent: string | undefined,
     refreshed: boolean,
@@ -143,7 +139,7 @@ export class RegistryAuth {
   }
 
   /** Learn the scheme from the /v2/ probe's 401 without deciding anything yet. */
-  learn(response: AxiosResponse): void {
+  learn(response: Challenged): void {
     const challenges = parseChallenges(response.headers['www-authenticate'] as string | undefined);
     const bearer = challenges.find((c) => c.scheme === 'bearer' && isHttpUrl(c.params.realm));
     if (bearer) this.useBearer(bearer);
@@ -182,84 +178,20 @@ export class RegistryAuth {
     return fresh;
   }
 
-  private async fetchToken(scope: string): Promise<Token> {
+  private fetchToken(scope: string): Promise<Token> {
     const { realm, service } = this.bearer!;
-    const creds = this.options.credentials;
-    const repository = scope.split(':')[1] ?? '';
-    const realmUrl = new URL(realm);
-    if (creds && realmUrl.protocol === 'http:' && new URL(this.options.registry).protocol === 'https:') {
-      throw new AuthError(`${this.options.registry} wants credentials sent over plain http to ${realm}`, {
-        hint: 'refusing to send REGISTRY_PASSWORD unencrypted; ask the registry owner to serve the token realm over https',
-      });
-    }
-    if (service !== undefined) realmUrl.searchParams.set('service', service);
-    realmUrl.searchParams.append('scope', scope);
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    if (creds)
-      headers.Authorization = `Basic ${Buffer.from(`${creds.user}:${creds.password}`).toString('base64')}`;
-    const what = `getting a token for ${repository}`;
-
-    let res: AxiosResponse<ArrayBuffer>;
-    this.options.stats?.count('token');
-    try {
-      res = await requestWithRetry<ArrayBuffer>(
-        this.options.http,
-        {
-          method: 'GET',
-          url: realmUrl.href,
-          headers,
-          responseType: 'arraybuffer',
-          signal: this.options.signal,
-        },
-        this.options.retryPolicy,
-      );
-    } catch (err) {
-      throw networkFailure(err, realmUrl.origin, what);
-    }
-    const body = Buffer.from(res.data ?? []);
-    if (res.status === 401 || res.status === 403) {
-      throw new AuthError(
-        creds
-          ? `token service ${realmUrl.origin} refused the credentials of user ${creds.user} for repository ${repository}`
-          : `token service ${realmUrl.origin} requires credentials for repository ${repository}`,
-        {
-          hint: creds
-            ? 'check REGISTRY_USER and REGISTRY_PASSWORD'
-            : 'set REGISTRY_USER and REGISTRY_PASSWORD',
-        },
-      );
-    }
-    if (res.status !== 200) {
-      const detail = errorDetail(body);
-      throw new UnavailableError(
-        `token service ${realmUrl.origin} answered ${res.status}${detail ? ` ${detail}` : ''} while ${what}`,
-        { hint: 'retry later; if it persists, ask the registry owner' },
-      );
-    }
-    let parsed: { token?: unknown; access_token?: unknown; expires_in?: unknown } | undefined;
-    try {
-      parsed = JSON.parse(body.toString('utf8')) as typeof parsed;
-    } catch {
-      parsed = undefined;
-    }
-    // Both spellings exist in the wild (distribution's token.md allows either).
-    const value =
-      typeof parsed?.token === 'string' && parsed.token
-        ? parsed.token
-        : typeof parsed?.access_token === 'string' && parsed.access_token
-          ? parsed.access_token
-          : undefined;
-    if (!value) {
-      throw new UnavailableError(`token service ${realmUrl.origin} sent no token while ${what}`, {
-        hint: 'it must answer {"token": "..."} or {"access_token": "..."}',
-      });
-    }
-    registerSecret(value);
-    const lifetime =
-      typeof parsed?.expires_in === 'number' && Number.isFinite(parsed.expires_in)
-        ? Math.max(MIN_TOKEN_LIFETIME_S, parsed.expires_in)
-        : MIN_TOKEN_LIFETIME_S;
-    return { value, expiresAt: this.now() + lifetime * 1000 - TOKEN_MARGIN_MS };
+    return fetchToken({
+      registry: this.options.registry,
+      realm,
+      ...(service !== undefined ? { service } : {}),
+      scope,
+      credentials: this.options.credentials,
+      request: this.options.request,
+      retryPolicy: this.options.retryPolicy,
+      signal: this.options.signal,
+      stats: this.options.stats,
+      now: this.now(),
+    });
   }
 }
 

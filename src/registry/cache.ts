@@ -12,7 +12,7 @@ import type { Dating, DateSource } from './dating';
  * change (a tag can be re-pushed): it is trusted without asking the registry only under
  * --trust-immutable-tags; otherwise one HEAD per tag confirms it.
  *
- * One file per repository, DIR/v1/<registry>/<repository>.json, holding both maps: reading or
+ * One file per repository, DIR/v2/<registry>/<repository>.json, holding both maps: reading or
  * writing hundreds of small files costs more CPU than the requests they save (each file is a
  * mkdir, open, write, fsync and rename). Dates of digests no tag points at any more are dropped,
  * so a file stays as large as the repository's tag list.
@@ -94,7 +94,10 @@ export function createDigestCache(
   registry: string,
   onWriteError: (err: Error) => void,
 ): DigestCache {
-  const root = path.join(dir, 'v1', registryKey(registry));
+  // v1 files are never read: their dates came from OCI manifests no one checked against their
+  // digest, and from labels without an offset read in the local time zone (or rolled over from
+  // days that do not exist). Their images are dated afresh, once.
+  const root = path.join(dir, 'v2', registryKey(registry));
   const pending = new Set<Promise<void>>();
   let reported = false;
   const fileOf = (repository: string) => path.join(root, `${encodeURIComponent(repository)}.json`);

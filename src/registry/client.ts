@@ -1,21 +1,16 @@
-import { createHash } from 'node:crypto';
-import type { AxiosInstance, AxiosResponse } from 'axios';
-import { InputError, UnavailableError, isRollbackError } from '../errors';
-import { createHttpClient, type TlsOptions } from '../http/client';
-import { createLimiter, type Limiter } from '../http/limiter';
-import { defaultRetryPolicy, requestWithRetry, type RetryPolicy } from '../http/retry';
-import { RegistryAuth, type Credentials } from './auth';
-import { errorDetail, networkFailure, statusFailure } from './failures';
-import {
-  DIGEST,
-  MANIFEST_ACCEPT,
-  bareMediaType,
-  parseManifest,
-  type Manifest,
-  type ParseResult,
-} from './manifest';
+import type { AxiosInstance } from 'axios';
+import { BadAnswerError, InputError, UnavailableError } from '../errors';
+import { proxyConfigured, type HttpClientOptions, type TlsOptions } from '../http/agents';
+import { axiosRequester } from '../http/axios-requester';
+import { createRequester, type Answer, type Requester } from '../http/requester';
+import { defaultRetryPolicy, type RetryPolicy } from '../http/retry';
+import type { Credentials } from './auth';
+import { digestedBytes, matchesDigest, sha256Digest } from './digest';
+import { errorDetail, statusFailure } from './failures';
+import { DIGEST, MANIFEST_ACCEPT, parseManifest, type Manifest, type ParseResult } from './manifest';
 import { RequestStats, type RequestKind } from './stats';
 import { MAX_TAG_PAGE_BYTES, nextPageUrl, parseTagPage } from './tags';
+import { RegistryTransport, type SendOptions } from './transport';
 
 /**
  * The Docker Registry HTTP API v2 as `get` needs it: tag lists (every page), manifests (GET and
@@ -32,6 +27,8 @@ export interface RegistryClientOptions {
   concurrency: number;
   tls?: TlsOptions;
   timeoutMs?: number;
+  /** Longest one request may take, start to last byte (default: the HTTP client's minute). */
+  deadlineMs?: number;
   retryPolicy?: RetryPolicy;
   stats?: RequestStats;
   signal?: AbortSignal;
@@ -49,56 +46,48 @@ const MAX_MANIFEST_BYTES = 8 * 1024 * 1024; // regclient's limit too
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 /** Far beyond any real repository; stops a registry that links pages in a circle we cannot see. */
 const MAX_TAG_PAGES = 10_000;
+/**
+ * Tags kept per repository: far above any real one (the load test has 200, large registries a few
+ * thousand), and it keeps a registry whose pages never end, each with new tags, from filling our
+ * memory long before MAX_TAG_PAGES stops it (a gigabyte at 1000 tags a page).
+ */
+export const MAX_TAGS_PER_REPOSITORY = 100_000;
 /** Asked for, not relied on: distribution 2.8 ignores it, ECR refuses more than 1000. */
 const TAG_PAGE_SIZE = 1000;
-
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 5;
-
-const HASHES: Record<string, string> = { sha256: 'sha256', sha512: 'sha512' };
-
-/** True when `body` has `digest`; algorithms we cannot compute pass (nothing to compare with). */
-function matchesDigest(body: Buffer, digest: string): boolean {
-  const [algorithm, hex] = digest.split(':');
-  const hash = HASHES[algorithm ?? ''];
-  if (!hash) return true;
-  return createHash(hash).update(body).digest('hex') === hex;
-}
 
 export class RegistryClient {
   readonly stats: RequestStats;
   readonly registry: string;
-  private readonly http: AxiosInstance;
-  private readonly auth: RegistryAuth;
-  private readonly limit: Limiter;
-  private readonly policy: RetryPolicy;
+  private readonly transport: RegistryTransport;
   private readonly origin: string;
 
-  constructor(private readonly options: RegistryClientOptions) {
+  constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     this.origin = new URL(options.registry).origin;
     this.stats = options.stats ?? new RequestStats();
-    this.policy = options.retryPolicy ?? defaultRetryPolicy;
-    this.limit = createLimiter(options.concurrency);
-    this.http =
-      options.http ??
-      createHttpClient({ tls: options.tls, timeoutMs: options.timeoutMs, maxSockets: options.concurrency });
+    const settings: HttpClientOptions = {
+      tls: options.tls,
+      timeoutMs: options.timeoutMs,
+      deadlineMs: options.deadlineMs,
+      maxSockets: options.concurrency,
+    };
+    const send = options.http
+      ? axiosRequester(options.http)
+      : proxyConfigured()
+        ? proxiedRequester(settings)
+        : createRequester(settings);
     // Every attempt on the wire, retries included: attempts minus requests are the retries.
-    this.http.interceptors.request.use(
-      (config) => {
-        this.stats.attempts++;
-        return config;
-      },
-      undefined,
-      // Lets axios call it in line instead of through a chain of promises.
-      { synchronous: true },
-    );
-    this.auth = new RegistryAuth({
+    const request: Requester = (r) => {
+      this.stats.attempts++;
+      return send(r);
+    };
+    this.transport = new RegistryTransport({
       registry: options.registry,
       credentials: options.credentials,
-      http: this.http,
+      concurrency: options.concurrency,
+      request,
       stats: this.stats,
-      retryPolicy: this.policy,
+      policy: options.retryPolicy ?? defaultRetryPolicy,
       signal: options.signal,
     });
   }
@@ -113,7 +102,7 @@ export class RegistryClient {
     });
     if (res.status === 200) return;
     if (res.status === 401) {
-      this.auth.learn(res);
+      this.transport.learn(res);
       return;
     }
     if (res.status === 404) {
@@ -152,7 +141,10 @@ export class RegistryClient {
         );
       }
       if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
-      for (const tag of parseTagPage(res.data, this.registry, repository)) tags.add(tag);
+      for (const tag of parseTagPage(res.data, this.registry, repository)) {
+        tags.add(tag);
+        if (tags.size > MAX_TAGS_PER_REPOSITORY) throw this.tooManyTags(repository);
+      }
 
       let next: URL | undefined;
       try {
@@ -212,11 +204,7 @@ export class RegistryClient {
     if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
     const body = res.data;
     const manifest = parseManifest(body, res.headers['content-type']);
-    // A signed schema1 manifest's digest is over the payload without its signatures, so its body
-    // cannot be checked against it (and without the header we cannot know it).
-    const schema1 =
-      (manifest.ok && manifest.value.kind === 'schema1') ||
-      bareMediaType(res.headers['content-type']).includes('manifest.v1+');
+    const schema1 = manifest.ok && manifest.value.kind === 'schema1';
     const header = res.headers['docker-content-digest'];
     const claimed = reference.includes(':')
       ? reference
@@ -224,12 +212,13 @@ export class RegistryClient {
         ? header
         : undefined;
     if (claimed === undefined) {
-      return {
-        digest: schema1 ? undefined : `sha256:${createHash('sha256').update(body).digest('hex')}`,
-        manifest,
-      };
+      // Content addressed all the same: the digest is what the body hashes to. (Schema1 without
+      // a header is left undated, as before: registries that still serve it always send one.)
+      return { digest: schema1 ? undefined : sha256Digest(body), manifest };
     }
-    if (!schema1 && !matchesDigest(body, claimed)) throw this.corrupt(repository, reference, claimed);
+    if (!matchesDigest(digestedBytes(body, manifest), claimed)) {
+      throw this.corrupt(`a manifest for ${repository}:${reference}`, claimed);
+    }
     return { digest: claimed, manifest };
   }
 
@@ -248,7 +237,7 @@ export class RegistryClient {
     );
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw statusFailure(res.status, res.data, this.registry, what, repository);
-    if (!matchesDigest(res.data, digest)) throw this.corrupt(repository, digest, digest);
+    if (!matchesDigest(res.data, digest)) throw this.corrupt(`blob ${digest} of ${repository}`, digest);
     return res.data;
   }
 
@@ -257,94 +246,50 @@ export class RegistryClient {
     return `${this.registry}/v2/${repository}/manifests/${reference}`;
   }
 
-  private corrupt(repository: string, reference: string, digest: string): UnavailableError {
-    return new UnavailableError(
-      `${this.registry} sent content for ${repository}:${reference} that does not match its digest ${digest}`,
-      {
-        hint: 'something between here and the registry alters answers; retry, or report it to the registry owner',
-      },
-    );
-  }
-
-  /**
-   * One request: auth header, a slot of the limiter, retries, redirects; a 401 is answered (scheme
-   * learned, token fetched or refreshed once) and the request sent again. Never throws for a status.
-   */
-  private async send(
+  private send(
     repository: string | undefined,
     kind: RequestKind,
     method: 'GET' | 'HEAD',
     url: string,
     what: string,
-    options: { accept?: string; maxBytes?: number; authenticate?: boolean },
-  ): Promise<AxiosResponse<Buffer>> {
-    let refreshed = false;
-    for (let round = 0; ; round++) {
-      let authorization: string | undefined;
-      let response: AxiosResponse<Buffer>;
-      try {
-        response = await this.limit(async () => {
-          // Inside the slot: a token taken while queued could be stale by the time it is sent.
-          authorization =
-            options.authenticate === false ? undefined : await this.auth.authorization(repository);
-          return this.follow(kind, method, url, authorization, options);
-        });
-      } catch (err) {
-        if (isRollbackError(err)) throw err; // from the token service, or a redirect loop
-        throw networkFailure(err, this.registry, what);
-      }
-      if (response.status !== 401 || options.authenticate === false || round >= 3) return response;
-      await this.auth.unauthorized(response, repository, authorization, refreshed);
-      if (authorization?.startsWith('Bearer ')) refreshed = true;
-    }
+    options: Partial<SendOptions> = {},
+  ): Promise<Answer> {
+    return this.transport.send(repository, kind, method, url, what, {
+      maxBytes: MAX_MANIFEST_BYTES,
+      ...options,
+    });
   }
 
-  /**
-   * Redirects are followed here rather than by axios (follow-redirects costs about as much CPU per
-   * request as the rest of axios, and nearly every registry request is answered directly). Blobs
-   * on S3, GCS or Azure come back as a 307 to a presigned URL that must not see our Authorization:
-   * it is only sent to the origin it was meant for.
-   */
-  private async follow(
-    kind: RequestKind,
-    method: 'GET' | 'HEAD',
-    url: string,
-    authorization: string | undefined,
-    options: { accept?: string; maxBytes?: number },
-  ): Promise<AxiosResponse<Buffer>> {
-    let target = new URL(url);
-    for (let hop = 0; ; hop++) {
-      const headers: Record<string, string> = {};
-      if (options.accept) headers.Accept = options.accept;
-      if (authorization && target.origin === this.origin) headers.Authorization = authorization;
-      this.stats.count(hop === 0 ? kind : 'redirect');
-      const res = await requestWithRetry<ArrayBuffer>(
-        this.http,
-        {
-          method,
-          url: target.href,
-          headers,
-          responseType: 'arraybuffer',
-          maxContentLength: options.maxBytes ?? MAX_MANIFEST_BYTES,
-          maxRedirects: 0,
-          // Bodies stay Buffers both ways: axios's default transforms would only look at them.
-          transformRequest: [],
-          transformResponse: [],
-          signal: this.options.signal,
-        },
-        this.policy,
-      );
-      const response = res as unknown as AxiosResponse<Buffer>;
-      // axios hands Node a Buffer already; copy only what is not one.
-      response.data = Buffer.isBuffer(res.data) ? res.data : Buffer.from(res.data ?? []);
-      const location = response.headers.location;
-      if (!REDIRECTS.has(response.status) || typeof location !== 'string') return response;
-      if (hop >= MAX_REDIRECTS) {
-        throw new UnavailableError(`${this.registry} redirected ${url} more than ${MAX_REDIRECTS} times`, {
-          hint: 'the registry or a proxy in front of it is misconfigured',
-        });
-      }
-      target = new URL(location, target);
-    }
+  private tooManyTags(repository: string): BadAnswerError {
+    return new BadAnswerError(
+      `${this.registry} listed more than ${MAX_TAGS_PER_REPOSITORY.toLocaleString('en-US')} tags for ${repository}, the most rollback reads for one repository`,
+      {
+        hint: 'no real repository has that many: its tag pages may never end; report it to the registry owner',
+      },
+    );
   }
+
+  /** An answer that is not what its digest says: altered on the way, or a broken registry. */
+  private corrupt(what: string, digest: string): BadAnswerError {
+    return new BadAnswerError(
+      `${this.registry} sent ${what} that does not match its digest ${digest}; nothing from it was used or cached`,
+      {
+        hint: 'something between here and the registry alters answers (a proxy?); use https, or report it to the registry owner',
+      },
+    );
+  }
+}
+
+/**
+ * Through HTTP(S)_PROXY with axios's proxy support, as the registry has always been read there;
+ * loaded on first use, so that a read without a proxy never loads axios.
+ */
+function proxiedRequester(settings: HttpClientOptions): Requester {
+  let send: Promise<Requester> | undefined;
+  return async (request) => {
+    send ??= import('../http/client').then(({ createHttpClient }) =>
+      axiosRequester(createHttpClient(settings)),
+    );
+    return (await send)(request);
+  };
 }

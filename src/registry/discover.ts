@@ -1,7 +1,8 @@
 import type { AxiosInstance } from 'axios';
+import { setMaxListeners } from 'node:events';
 import { InputError, isRollbackError } from '../errors';
 import { createLimiter } from '../http/limiter';
-import type { TlsOptions } from '../http/client';
+import type { TlsOptions } from '../http/agents';
 import type { RetryPolicy } from '../http/retry';
 import type { CatalogImage, CatalogRepository, UndatedImage } from '../plan/catalog';
 import { newestFirst } from '../plan/snapshot';
@@ -9,14 +10,8 @@ import type { Logger } from '../util/log';
 import type { Credentials } from './auth';
 import type { CachedRepository, DigestCache } from './cache';
 import { RegistryClient, type FetchedManifest } from './client';
-import { dateImage, dateSchema1, isDated, type Dating } from './dating';
-import {
-  parseImageConfig,
-  pickPlatformChild,
-  type ImageConfig,
-  type Manifest,
-  type ParseResult,
-} from './manifest';
+import { isDated, type Dating } from './dating';
+import { manifestDater, type Outcome } from './manifest-dating';
 import { RequestStats } from './stats';
 import type { TagFilter } from './tags';
 
@@ -50,6 +45,8 @@ export interface DiscoverSettings {
   retryPolicy?: RetryPolicy;
   http?: AxiosInstance;
   timeoutMs?: number;
+  /** --request-timeout: longest one request may take, start to last byte. */
+  deadlineMs?: number;
 }
 
 export interface Discovery {
@@ -78,14 +75,11 @@ interface RepositoryRun {
   datings: Map<string, Promise<Outcome>>;
 }
 
-interface Outcome {
-  dating: Dating;
-  /** False when the reason is the registry's state now (a missing blob), not the content. */
-  cacheable: boolean;
-}
-
 export async function discover(settings: DiscoverSettings): Promise<Discovery> {
   const controller = new AbortController();
+  // Each request in flight listens for it (at most --concurrency, one more each in a backoff wait):
+  // above ten, Node would warn of a leak that is not one.
+  setMaxListeners(2 * settings.concurrency + 10, controller.signal);
   const stats = new RequestStats();
   const client = new RegistryClient({
     registry: settings.registry,
@@ -95,71 +89,12 @@ export async function discover(settings: DiscoverSettings): Promise<Discovery> {
     retryPolicy: settings.retryPolicy,
     http: settings.http,
     timeoutMs: settings.timeoutMs,
+    deadlineMs: settings.deadlineMs,
     stats,
     signal: controller.signal,
   });
   const { cache, log } = settings;
-  const configs = new Map<string, Promise<ParseResult<ImageConfig> | undefined>>();
-
-  const configOf = (repository: string, digest: string) => {
-    let p = configs.get(digest);
-    if (!p) {
-      p = client.getBlob(repository, digest).then((body) => (body ? parseImageConfig(body) : undefined));
-      configs.set(digest, p);
-      // Shared only while in flight: a config's date is kept under its manifest's digest, and
-      // holding every parsed config (labels and all) would grow with the registry.
-      const forget = () => configs.delete(digest);
-      p.then(forget, forget);
-    }
-    return p;
-  };
-
-  const dateImageManifest = async (
-    repository: string,
-    manifest: Manifest,
-    indexAnnotations?: Record<string, string>,
-  ): Promise<Outcome> => {
-    if (manifest.kind === 'schema1') {
-      const dating = dateSchema1(manifest.v1Compatibility);
-      return { dating, cacheable: !('provisional' in dating) };
-    }
-    if (manifest.kind === 'index') {
-      return { dating: { reason: 'an index inside an index is not supported' }, cacheable: true };
-    }
-    // An annotation outranks everything in the config: when one is usable, the config request
-    // is not needed (OCI images built with annotations cost one request instead of two).
-    const byAnnotation = dateImage({
-      manifestAnnotations: manifest.annotations,
-      indexAnnotations,
-      config: { labels: {} },
-    });
-    if (isDated(byAnnotation)) return { dating: byAnnotation, cacheable: true };
-    const config = await configOf(repository, manifest.config.digest);
-    if (!config) {
-      return { dating: { reason: `its config blob ${manifest.config.digest} is missing` }, cacheable: false };
-    }
-    if (!config.ok) return { dating: { reason: config.reason }, cacheable: true };
-    const dating = dateImage({
-      manifestAnnotations: manifest.annotations,
-      indexAnnotations,
-      config: config.value,
-    });
-    return { dating, cacheable: !('provisional' in dating) };
-  };
-
-  const dateManifest = async (repository: string, fetched: ParseResult<Manifest>): Promise<Outcome> => {
-    if (!fetched.ok) return { dating: { reason: fetched.reason }, cacheable: true };
-    const manifest = fetched.value;
-    if (manifest.kind !== 'index') return dateImageManifest(repository, manifest);
-    const child = pickPlatformChild(manifest);
-    if (!child) {
-      return { dating: { reason: 'the index lists no image, only attestations' }, cacheable: true };
-    }
-    const got = await client.getManifest(repository, child.digest);
-    if (!got) return { dating: { reason: `its image ${child.digest} is missing` }, cacheable: false };
-    if (!got.manifest.ok) return { dating: { reason: got.manifest.reason }, cacheable: true };
-    return dateImageManifest(repository, got.manifest.value, manifest.annotations);
-  };
+  const dateManifest = manifestDater(client);
 
   /**
    * The date of a manifest digest: from the repository's cache file, else what this repository's

@@ -1,5 +1,5 @@
 import { AuthError, BadAnswerError, UnavailableError, type RollbackError } from '../errors';
-import { exceededAnswerLimit } from '../http/client';
+import { exceededAnswerLimit, isDeadlineError } from '../http/errors';
 import { TLS_FIX, tlsFailureCode } from '../util/tls';
 
 /**
@@ -35,6 +35,15 @@ export function networkFailure(err: unknown, host: string, what: string): Rollba
       hint: TLS_FIX,
       cause: err,
     });
+  if (isDeadlineError(err)) {
+    return new UnavailableError(
+      `${host} sent no complete answer within ${err.deadlineMs / 1000} s while ${what}`,
+      {
+        hint: 'the registry, or the network to it, is stuck or very slow; retry later, or allow more with --request-timeout',
+        cause: err,
+      },
+    );
+  }
   const limit = exceededAnswerLimit(err);
   if (limit !== undefined) {
     // Not a network failure: the answer came, and it is unusable (exit 2, not retried).

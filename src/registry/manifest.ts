@@ -59,6 +59,8 @@ export interface Schema1Manifest {
   kind: 'schema1';
   /** The `v1Compatibility` strings, top (newest) layer first. */
   v1Compatibility: string[];
+  /** Where a signed manifest's payload ends (its JWS protected header): the digest covers that. */
+  signed?: { formatLength: number; formatTail: string };
 }
 
 export type Manifest = ImageManifest | IndexManifest | Schema1Manifest;
@@ -137,6 +139,14 @@ export function parseManifest(body: Buffer, contentType: unknown): ParseResult<M
       reason: `unsupported manifest type ${bodyType ?? (bareMediaType(contentType) || '(none given)')}`,
     };
   }
+  // Schema1 is what the body says it is, whatever the Content-Type: a schema1 manifest's digest is
+  // checked another way, so a header must not be able to make any other manifest pass for one.
+  if ((kind === 'schema1') !== (json.schemaVersion === 1)) {
+    return {
+      ok: false,
+      reason: `the registry sent ${kind === 'image' ? 'an image' : `a ${kind}`} manifest with schemaVersion ${JSON.stringify(json.schemaVersion ?? null)}`,
+    };
+  }
 
   switch (kind) {
     case 'image': {
@@ -160,9 +170,32 @@ export function parseManifest(body: Buffer, contentType: unknown): ParseResult<M
       const v1Compatibility = history
         .map((h) => (isObject(h) && typeof h.v1Compatibility === 'string' ? h.v1Compatibility : undefined))
         .filter((s): s is string => s !== undefined);
-      return { ok: true, value: { kind, v1Compatibility } };
+      if (!Array.isArray(json.signatures) || json.signatures.length === 0) {
+        return { ok: true, value: { kind, v1Compatibility } };
+      }
+      const signed = jwsFormat(json.signatures[0]);
+      if (!signed)
+        return { ok: false, reason: 'the signed schema1 manifest has no readable protected header' };
+      return { ok: true, value: { kind, v1Compatibility, signed } };
     }
   }
+}
+
+/** `formatLength` and `formatTail` of a libtrust JWS signature's protected header. */
+function jwsFormat(signature: unknown): Schema1Manifest['signed'] {
+  if (!isObject(signature) || typeof signature.protected !== 'string') return undefined;
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(signature.protected, 'base64url').toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isObject(header)) return undefined;
+  const { formatLength, formatTail } = header;
+  if (typeof formatLength !== 'number' || !Number.isInteger(formatLength) || formatLength < 0)
+    return undefined;
+  if (typeof formatTail !== 'string') return undefined;
+  return { formatLength, formatTail };
 }
 
 const ATTESTATION = 'attestation-manifest';

@@ -93,6 +93,3 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
   };
 }
-
-/** A logger that prints nothing, for library use and tests. */
-export const silentLogger: Logger = { info() {}, warn() {}, status() {}, done() {} };

@@ -9,12 +9,17 @@ const MIN_SECRET_LENGTH = 4; // shorter values would mask ordinary words
 const secrets = new Set<string>();
 let ordered: string[] | undefined;
 
-/** The forms a secret travels in: as is, in Basic auth and tokens, inside URLs and JSON strings. */
+/**
+ * The forms a secret travels in: as is, in Basic auth and tokens (base64 with and without its
+ * padding, base64url), inside URLs and JSON strings.
+ */
 function formsOf(value: string): string[] {
   const bytes = Buffer.from(value);
+  const base64 = bytes.toString('base64');
   return [
     value,
-    bytes.toString('base64'),
+    base64,
+    base64.replace(/=+$/, ''),
     bytes.toString('base64url'),
     encodeURIComponent(value),
     JSON.stringify(value).slice(1, -1),
@@ -41,15 +46,20 @@ export function registerKeyText(text: string | undefined): void {
   }
 }
 
-/** Credentials in the user-info part of a URL (a proxy variable, a webhook). */
+/**
+ * Credentials in the user-info part of a URL (a proxy variable): the password, and user:password,
+ * which travels base64-encoded in the Proxy-Authorization header axios builds from it.
+ */
 function registerUrlSecrets(value: string | undefined): void {
   if (!value) return;
   try {
     const url = new URL(value);
-    registerSecret(decodeURIComponent(url.password));
+    const password = decodeURIComponent(url.password);
+    registerSecret(password);
     registerSecret(url.password);
+    if (password) registerSecret(`${decodeURIComponent(url.username)}:${password}`);
   } catch {
-    // Not a URL: nothing to take apart.
+    // Not a URL (or not percent-encoded right): nothing to take apart.
   }
 }
 

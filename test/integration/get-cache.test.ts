@@ -112,7 +112,7 @@ describe.each(registryKinds)('get against $name: the digest cache', (kind) => {
   it('ignores corrupt entries and rewrites them', async () => {
     const cache = tempDir('cache');
     const cold = await runGet(args(cache));
-    const file = path.join(cache, 'v1', registryKey(reg.url), 'c%2Fapp.json');
+    const file = path.join(cache, 'v2', registryKey(reg.url), 'c%2Fapp.json');
     const content = JSON.parse(readFileSync(file, 'utf8')) as { dates: Record<string, unknown> };
     expect(Object.keys(content.dates)).toHaveLength(TAGS);
     for (const digest of Object.keys(content.dates)) content.dates[digest] = { created: 'trunc' };
@@ -133,6 +133,6 @@ describe.each(registryKinds)('get against $name: the digest cache', (kind) => {
     expect(readdirSync(xdg)).toEqual([]);
     const on = await runGet(base, { XDG_CACHE_HOME: xdg }, { defaultCache: true });
     expect(on.code).toBe(0);
-    expect(existsSync(path.join(xdg, 'rollback', 'v1', registryKey(reg.url), 'c%2Fapp.json'))).toBe(true);
+    expect(existsSync(path.join(xdg, 'rollback', 'v2', registryKey(reg.url), 'c%2Fapp.json'))).toBe(true);
   });
 });

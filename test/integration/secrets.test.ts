@@ -39,12 +39,14 @@ import {
  * The same pass checks that every file the helper wrote is 0600 and every folder it made 0700.
  */
 
-// Characters that change under base64, URL and JSON encoding, so each form is a different string.
-const REGISTRY = { user: 'ci-reader', password: 'REGpw"M4rker/+&=x' };
-const WRONG_REGISTRY_PASSWORD = 'WRONGregPW"M4rker/+&=y';
-const MARATHON = { user: 'deployer', password: 'MARpw"M4rker/+&=z' };
-const WRONG_MARATHON_PASSWORD = 'WRONGmarPW"M4rker/+&=w';
-const DCOS = { user: 'jenkins', password: 'DCOSpw"M4rker/+&=v' };
+// Each form is a different string: the base64 of every password, alone and as user:password, has
+// '+', '/' and padding (so base64url and unpadded base64 differ from it), and URL encoding and
+// JSON escaping change each password.
+const REGISTRY = { user: 'ci-reader', password: 'REGpw"M4rk~>>??a' };
+const WRONG_REGISTRY_PASSWORD = 'WRONGregPW"M4~>>??a';
+const MARATHON = { user: 'deployer', password: 'MARpw"M4rk~>>??a' };
+const WRONG_MARATHON_PASSWORD = 'WRONGmarPW"M4rker>>??a';
+const DCOS = { user: 'jenkins', password: 'DCOSpw"M4rk~>>??a' };
 const DCOS_TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJ1aWQiOiJERk9TVE9LRU5NNHJrZXIifQ.c2lnTTRya2Vy';
 const account = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ACCOUNT_KEY = account.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -93,6 +95,7 @@ function forms(): string[] {
   const all = secrets().flatMap((s) => [
     s,
     Buffer.from(s).toString('base64'),
+    Buffer.from(s).toString('base64').replace(/=+$/, ''),
     Buffer.from(s).toString('base64url'),
     encodeURIComponent(s),
     JSON.stringify(s).slice(1, -1),

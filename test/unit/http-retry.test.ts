@@ -72,19 +72,44 @@ describe('requestWithRetry', () => {
     }
   });
 
-  it('retries 429, 502, 503 and 504 whatever the method, and never 401, 403 or 404', async () => {
-    for (const status of [429, 502, 503, 504]) {
-      expect(isRetryableStatus(status, 'POST', defaultRetryPolicy)).toBe(true);
-      expect(isRetryableStatus(status, undefined, defaultRetryPolicy)).toBe(true);
+  it('retries 429, 500, 502, 503 and 504 for reads only, and never 401, 403 or 404', async () => {
+    for (const status of [429, 500, 502, 503, 504]) {
+      expect(isRetryableStatus(status, 'GET', defaultRetryPolicy)).toBe(true);
+      expect(isRetryableStatus(status, undefined, defaultRetryPolicy)).toBe(true); // axios's default is GET
+      for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'])
+        expect(isRetryableStatus(status, method, defaultRetryPolicy)).toBe(false);
     }
     for (const status of [200, 400, 401, 403, 404, 409, 422, 501]) {
       expect(isRetryableStatus(status, 'GET', defaultRetryPolicy)).toBe(false);
     }
-    expect(isRetryableStatus(500, undefined, defaultRetryPolicy)).toBe(true); // axios's default is GET
     const { clock, policy } = fakeTime();
     const { http, sent } = scripted([403], clock);
     expect((await requestWithRetry(http, { url: '/x' }, policy)).status).toBe(403);
     expect(sent).toHaveLength(1);
+  });
+
+  it('sends a POST again only when it cannot have reached the server', async () => {
+    for (const code of ['ECONNREFUSED', 'EAI_AGAIN']) {
+      const { clock, policy } = fakeTime();
+      const { http, sent } = scripted([{ error: code }, 200], clock);
+      expect((await requestWithRetry(http, { method: 'POST', url: '/a' }, policy)).status).toBe(200);
+      expect(sent).toHaveLength(2);
+    }
+    // The server may have read it before the connection dropped or the time ran out.
+    for (const code of ['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE']) {
+      const { clock, policy } = fakeTime();
+      const { http, sent } = scripted([{ error: code }, 200], clock);
+      await expect(requestWithRetry(http, { method: 'POST', url: '/a' }, policy)).rejects.toMatchObject({
+        code,
+      });
+      expect(sent).toHaveLength(1);
+    }
+    for (const status of [429, 503]) {
+      const { clock, policy } = fakeTime();
+      const { http, sent } = scripted([{ status, headers: { 'retry-after': '1' } }, 200], clock);
+      expect((await requestWithRetry(http, { method: 'POST', url: '/a' }, policy)).status).toBe(status);
+      expect(sent).toHaveLength(1);
+    }
   });
 
   it('gives up after `retries` retries and hands back the last answer, within about 10 s', async () => {

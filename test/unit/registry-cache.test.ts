@@ -18,7 +18,7 @@ let dir: string;
 let errors: Error[];
 const cache = () => createDigestCache(dir, 'https://registry.example.com:5000', (e) => errors.push(e));
 const fileOf = (repo: string) =>
-  path.join(dir, 'v1', 'registry.example.com_5000', `${encodeURIComponent(repo)}.json`);
+  path.join(dir, 'v2', 'registry.example.com_5000', `${encodeURIComponent(repo)}.json`);
 const learned = (tags: Array<[string, string]>, dates: Array<[string, Dating]>): CachedRepository => ({
   tags: new Map(tags),
   dates: new Map(dates),
@@ -128,9 +128,22 @@ describe('the digest cache', () => {
     expect(JSON.parse(readFileSync(fileOf('team/app'), 'utf8')).repository).toBe('team/app');
   });
 
+  it('never reads a v1 cache: its dates may come from unchecked manifests or zone-less labels', async () => {
+    const v1 = path.join(dir, 'v1', 'registry.example.com_5000');
+    mkdirSync(v1, { recursive: true });
+    writeFileSync(
+      path.join(v1, 'team%2Fapp.json'),
+      JSON.stringify({
+        tags: { '1-develop': D },
+        dates: { [D]: { created: '2020-01-01T00:00:00.000Z', source: 'annotation' } },
+      }),
+    );
+    expect(await cache().read('team/app')).toEqual(learned([], []));
+  });
+
   it('reports a cache it cannot write once, and never fails for it', async () => {
     // A file where the cache folder should be (permissions would not stop root).
-    writeFileSync(path.join(dir, 'v1'), 'not a folder');
+    writeFileSync(path.join(dir, 'v2'), 'not a folder');
     const c = cache();
     c.write('team/app', learned([['1-develop', D]], [[D, dated]]), new Set(['1-develop']));
     c.write('team/web', learned([['1-develop', D]], [[D, dated]]), new Set(['1-develop']));

@@ -44,17 +44,26 @@ describe('dating precedence: annotation, index annotation, label, config created
     ).toEqual({ created: '2026-11-01T10:00:00.123Z', source: 'config' });
   });
 
-  it.each(['1970-01-01T00:00:00Z', '1980-01-01T00:00:01Z', '0001-01-01T00:00:00Z', 'yesterday'])(
-    'skips %s and falls through to the next source',
-    (bad) => {
-      expect(
-        dateImage({
-          manifestAnnotations: { [CREATED]: bad },
-          config: { created: '2026-11-01T10:00:00Z', labels: { [CREATED]: bad } },
-        }),
-      ).toEqual({ created: '2026-11-01T10:00:00.000Z', source: 'config' });
-    },
-  );
+  it.each([
+    '1970-01-01T00:00:00Z',
+    '1980-01-01T00:00:01Z',
+    '0001-01-01T00:00:00Z',
+    'yesterday',
+    // No offset: Date.parse would read it in this machine's time zone.
+    '2026-11-30T23:30:00',
+    '2026-11-30',
+    // No such day or time: Date.parse would roll it over into the next day or month.
+    '2026-11-31T08:00Z',
+    '2026-02-29T10:00:00Z',
+    '2026-11-30T24:00:00Z',
+  ])('skips %s and falls through to the next source', (bad) => {
+    expect(
+      dateImage({
+        manifestAnnotations: { [CREATED]: bad },
+        config: { created: '2026-11-01T10:00:00Z', labels: { [CREATED]: bad } },
+      }),
+    ).toEqual({ created: '2026-11-01T10:00:00.000Z', source: 'config' });
+  });
 
   it('leaves an image with only implausible dates undated, saying why', () => {
     const d = dateImage({
@@ -64,8 +73,32 @@ describe('dating precedence: annotation, index annotation, label, config created
     expect(isDated(d)).toBe(false);
     expect(d).toEqual({
       reason:
-        'no plausible creation date (label "1980-01-01T00:00:00Z", config "1970-01-01T00:00:00Z"; dates before 1990 or in the future count as unknown)',
+        'no plausible creation date (label "1980-01-01T00:00:00Z": before 1990; config "1970-01-01T00:00:00Z": before 1990)',
     });
+  });
+
+  it('says why each date was no date: no offset, no such day', () => {
+    expect(
+      dateImage({
+        manifestAnnotations: { [CREATED]: '2026-11-31T08:00Z' },
+        config: { labels: { [CREATED]: '2026-11-30T23:30:00' } },
+      }),
+    ).toEqual({
+      reason:
+        'no plausible creation date (annotation "2026-11-31T08:00Z": no such day or time; label "2026-11-30T23:30:00": no UTC offset (Z or ±hh:mm))',
+    });
+  });
+
+  it('reads an offset as the instant it names, whatever the local time zone', () => {
+    expect(
+      dateImage({
+        manifestAnnotations: { [CREATED]: '2026-11-30T23:30:00-02:00' },
+        config: { labels: {} },
+      }),
+    ).toEqual({ created: '2026-12-01T01:30:00.000Z', source: 'annotation' });
+    expect(
+      dateImage({ manifestAnnotations: { [CREATED]: '2026-11-30T08:00Z' }, config: { labels: {} } }),
+    ).toEqual({ created: '2026-11-30T08:00:00.000Z', source: 'annotation' });
   });
 
   it('leaves an image without any date undated', () => {
@@ -81,14 +114,17 @@ describe('dating precedence: annotation, index annotation, label, config created
     expect(at('2026-11-29T11:00:00Z')).toEqual({ created: '2026-11-29T11:00:00.000Z', source: 'config' });
     // Provisional: tomorrow it may be plausible, so it must not be cached as undated.
     expect(at('2026-11-29T13:00:00Z')).toEqual({
-      reason:
-        'no plausible creation date (config "2026-11-29T13:00:00Z"; dates before 1990 or in the future count as unknown)',
+      reason: 'no plausible creation date (config "2026-11-29T13:00:00Z": in the future)',
       provisional: true,
     });
     expect(at('1970-01-01T00:00:00Z')).not.toHaveProperty('provisional');
-    expect(at('+275760-09-13T00:00:00Z')).toEqual({
-      reason: expect.stringMatching(/in the future count as unknown/),
+    expect(at('2999-01-01T00:00:00+01:00')).toEqual({
+      reason: 'no plausible creation date (config "2999-01-01T00:00:00+01:00": in the future)',
       provisional: true,
+    });
+    // An expanded year is no RFC 3339 date at all (and never becomes one).
+    expect(at('+275760-09-13T00:00:00Z')).toEqual({
+      reason: 'no plausible creation date (config "+275760-09-13T00:00:00Z": not an RFC 3339 date)',
     });
   });
 
@@ -117,8 +153,7 @@ describe('schema1', () => {
       source: 'schema1',
     });
     expect(dateSchema1([v1('1970-01-01T00:00:00Z')])).toEqual({
-      reason:
-        'no plausible creation date (schema1 "1970-01-01T00:00:00Z"; dates before 1990 or in the future count as unknown)',
+      reason: 'no plausible creation date (schema1 "1970-01-01T00:00:00Z": before 1990)',
     });
     expect(dateSchema1([])).toEqual({ reason: 'the schema1 manifest has no creation date' });
   });

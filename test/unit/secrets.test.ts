@@ -9,31 +9,51 @@ import { collector } from '../integration/get-support';
 const pem = generateKeyPairSync('rsa', { modulusLength: 1024 })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString();
+// Each password is chosen so that every form below is a different string: its base64, alone and
+// as user:password, has '+', '/' and padding (so base64url and unpadded base64 differ from it too),
+// and it has characters that URL encoding and JSON escaping change.
+const PASSWORDS = {
+  registry: ['ci-reader', 'REGpw"M4rk~>>??a'],
+  marathon: ['deployer', 'MARpw"M4rk~>>??a'],
+  dcos: ['jenkins', 'DCOSpw"M4rk~>>??a'],
+  proxy: ['proxyuser', 'PROXYpw"M4~>>??a'],
+} as const;
 const ENV = {
-  REGISTRY_USER: 'ci-reader',
-  REGISTRY_PASSWORD: 'reg"pw/+&=MARKER1',
-  MARATHON_USER: 'deployer',
-  MARATHON_PASSWORD: 'mar-pw-MARKER2',
-  DCOS_PASSWORD: 'dcos-pw-MARKER3',
+  REGISTRY_USER: PASSWORDS.registry[0],
+  REGISTRY_PASSWORD: PASSWORDS.registry[1],
+  MARATHON_USER: PASSWORDS.marathon[0],
+  MARATHON_PASSWORD: PASSWORDS.marathon[1],
+  DCOS_USER: PASSWORDS.dcos[0],
+  DCOS_PASSWORD: PASSWORDS.dcos[1],
   DCOS_TOKEN: 'eyJhbGciOiJSUzI1NiJ9.MARKER4.sig',
   DCOS_SERVICE_ACCOUNT_KEY: pem,
   SLACK_WEBHOOK_URL: 'https://hooks.slack.test/services/T0/B0/MARKER5token',
-  https_proxy: 'http://proxyuser:proxy-pw-MARKER6@proxy.test:3128',
+  https_proxy: `http://${PASSWORDS.proxy[0]}:${encodeURIComponent(PASSWORDS.proxy[1])}@proxy.test:3128`,
 };
-const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
+const base64 = (v: string) => Buffer.from(v).toString('base64');
+const basic = (user: string, password: string) => base64(`${user}:${password}`);
+
+/** Every encoding a secret travels in: Basic auth, tokens, query strings, JSON bodies. */
+const encodings = (v: string) => [
+  v,
+  base64(v),
+  base64(v).replace(/=+$/, ''),
+  Buffer.from(v).toString('base64url'),
+  encodeURIComponent(v),
+  JSON.stringify(v).slice(1, -1),
+];
 
 /** Every way the secrets above could be written out. */
 const forms = [
   ...['REGISTRY_PASSWORD', 'MARATHON_PASSWORD', 'DCOS_PASSWORD', 'DCOS_TOKEN', 'SLACK_WEBHOOK_URL'].flatMap(
-    (name) => {
-      const v = ENV[name as keyof typeof ENV];
-      return [v, Buffer.from(v).toString('base64'), encodeURIComponent(v), JSON.stringify(v).slice(1, -1)];
-    },
+    (name) => encodings(ENV[name as keyof typeof ENV]),
   ),
-  basic(ENV.REGISTRY_USER, ENV.REGISTRY_PASSWORD),
-  basic(ENV.MARATHON_USER, ENV.MARATHON_PASSWORD),
+  ...encodings(PASSWORDS.proxy[1]),
+  // Basic auth: the registry's and Marathon's, and the proxy's (axios sends Proxy-Authorization).
+  ...[PASSWORDS.registry, PASSWORDS.marathon, PASSWORDS.proxy].map(([user, password]) =>
+    basic(user, password),
+  ),
   '/services/T0/B0/MARKER5token',
-  'proxy-pw-MARKER6',
   ...pem.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----')),
 ];
 
@@ -44,6 +64,16 @@ beforeEach(() => {
 afterAll(() => clearSecrets());
 
 describe('secrets on their way out', () => {
+  it('are tested with passwords whose encodings all differ', () => {
+    for (const [user, password] of Object.values(PASSWORDS)) {
+      for (const encoded of [base64(password), basic(user, password)])
+        expect(encoded).toMatch(/\+.*\/.*=$|\/.*\+.*=$/);
+      expect(encodeURIComponent(password)).not.toBe(password);
+      expect(JSON.stringify(password).slice(1, -1)).not.toBe(password);
+      expect(new Set(encodings(password)).size).toBe(encodings(password).length);
+    }
+  });
+
   it('are masked in every form they travel in', () => {
     const text = forms.join(' | ');
     expect(forms.filter((f) => redact(text).includes(f))).toEqual([]);
@@ -55,6 +85,7 @@ describe('secrets on their way out', () => {
   it('do not survive an axios error through the reporter, stack trace included', () => {
     const headers = new AxiosHeaders({
       Authorization: `Basic ${basic(ENV.REGISTRY_USER, ENV.REGISTRY_PASSWORD)}`,
+      'Proxy-Authorization': `Basic ${basic(...PASSWORDS.proxy)}`,
       'X-Token': ENV.DCOS_TOKEN,
     });
     const config = {
@@ -64,7 +95,7 @@ describe('secrets on their way out', () => {
     };
     // A library message that quotes what it was given: the worst case for a catch-all.
     const err = new AxiosError(
-      `Request failed for ${config.url} with Authorization ${headers.Authorization} and ${ENV.DCOS_TOKEN}`,
+      `Request failed for ${config.url} with Authorization ${headers.Authorization}, ${headers['Proxy-Authorization']} and ${ENV.DCOS_TOKEN}`,
       'ERR_BAD_REQUEST',
       config as never,
       { path: `/services/T0/B0/MARKER5token` },

@@ -29,10 +29,6 @@ export const MANIFEST_TYPES: readonly string[] = [
 const INDEX_TYPES = new Set<string>([MediaType.dockerList, MediaType.ociIndex]);
 const BODY_TYPE_REQUIRED = new Set<string>([MediaType.dockerManifest, MediaType.dockerList]);
 
-export function isIndexType(mediaType: string): boolean {
-  return INDEX_TYPES.has(mediaType);
-}
-
 /** The media type without parameters, lower case, as Go's mime.ParseMediaType leaves it. */
 export function bareMediaType(value: string | undefined): string {
   return (value ?? '').split(';')[0]!.trim().toLowerCase();
