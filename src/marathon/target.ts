@@ -33,6 +33,7 @@ export function workloadOf(app: MarathonApp): Workload {
     id: app.id,
     ...(image ? { image } : {}),
     ...(changeVersion ? { changeVersion } : {}),
+    ...(typeof app.version === 'string' ? { definitionVersion: app.version } : {}),
     busy: (app.deployments ?? []).map((d) => d.id),
     raw: app,
   };
