@@ -149,10 +149,10 @@ describe('run --at --source registry: the day rule to the second', () => {
   });
 });
 
-describe('run --at --source marathon before an app’s oldest kept version', () => {
-  const runLong = (...args: string[]) =>
-    helper(['run', '--dump', dump, '--marathon', world.marathon.url, '--group', '/ds/long', ...args], cache);
+const runLong = (...args: string[]) =>
+  helper(['run', '--dump', dump, '--marathon', world.marathon.url, '--group', '/ds/long', ...args], cache);
 
+describe('run --at --source marathon before an app’s oldest kept version', () => {
   it('without a catalog: refused with exit 2, naming the app, nothing changed', async () => {
     seedLongHistory(world);
     const before = world.marathon.requests.length;
