@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StoryWorld } from '../../src/sandbox/world';
+import { request } from '../support/http';
 import { readJson } from './run-fixture';
 import {
   definitionOf,
@@ -198,5 +199,32 @@ describe('run --with-config', () => {
     expect(back.code).toBe(0);
     // Scaled to 4 after its last change of configuration: undo brings back 4, not the 2 of then.
     expect(definitionOf(world.marathon, API)).toEqual(before);
+  });
+});
+
+describe('undo of --with-config once Marathon dropped the version from before', () => {
+  it('says that version is gone from the history, not that the app was deleted, and changes nothing', async () => {
+    // A Marathon that keeps 4 versions: the rollback and four scales push the one from before out
+    // (scales, ours or anyone's, leave the rollback's configuration in place: still ours to undo).
+    await world.stop();
+    world = await startHistoryWorld({ marathon: { maxVersions: 4 } });
+    seedConfigApps();
+    expect((await run()).code).toBe(0);
+    for (const instances of [5, 6, 7, 8]) {
+      const put = await request(`${world.marathon.url}/v2/apps${API}?force=true`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ instances }),
+      });
+      expect(put.status).toBe(200);
+    }
+    const scaled = definitionOf(world.marathon, API);
+    const back = await undo();
+    expect(back.code).toBe(1);
+    expect(back.stdout).toMatch(
+      /api\s+\/ds\/cfg\/shop\/api\s+failed\s+1\.4\.0-develop\s+version 2026-06-09T08:00:00\.000Z of app \/ds\/cfg\/shop\/api is no longer in Marathon's history/,
+    );
+    expect(back.stdout + back.stderr).not.toMatch(/DELETED|deleted/);
+    expect(definitionOf(world.marathon, API)).toEqual(scaled);
   });
 });

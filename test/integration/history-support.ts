@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MarathonEmulator } from '../../src/sandbox/marathon';
 import { startStoryWorld, type StoryWorld, type StoryWorldOptions } from '../../src/sandbox/world';
+import { request } from '../support/http';
 import { runBundle, type Spawned } from './run-fixture';
 
 export type { Spawned };
@@ -90,9 +91,9 @@ export async function storedDefinition(
   id: string,
   version: string,
 ): Promise<Record<string, unknown>> {
-  const res = await fetch(`${marathon.marathonUrl}/v2/apps${id}/versions/${encodeURIComponent(version)}`);
-  if (!res.ok) throw new Error(`version ${version} of ${id}: ${res.status}`);
-  const app = (await res.json()) as Record<string, unknown>;
+  const res = await request(`${marathon.marathonUrl}/v2/apps${id}/versions/${encodeURIComponent(version)}`);
+  if (res.status !== 200) throw new Error(`version ${version} of ${id}: ${res.status}`);
+  const app = res.json<Record<string, unknown>>();
   for (const field of NOT_DEFINITION) delete app[field];
   return app;
 }
