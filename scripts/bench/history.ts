@@ -70,7 +70,7 @@ function seedApps(emulator: MarathonEmulator, apps: number, versions: number): v
 /** The requests of a run, by kind, from the emulator's log. */
 function countRequests(emulator: MarathonEmulator, from: number) {
   const seen = emulator.requests.slice(from);
-  const lists = seen.filter((r) => /\/versions$/.test(r.path)).length;
+  const lists = seen.filter((r) => r.path.endsWith('/versions')).length;
   const versions = seen.filter((r) => /\/versions\/[^/]+$/.test(r.path)).length;
   return { total: seen.length, lists, versions, other: seen.length - lists - versions };
 }
