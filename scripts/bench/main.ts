@@ -12,6 +12,7 @@ import { pushImage } from '../../test/support/push-image';
 import { spawnCollect } from '../../test/support/spawn';
 import { createLimiter } from '../../src/http/limiter';
 import { startMarathonEmulator } from '../../src/sandbox/marathon';
+import { historyRows } from './history';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
 import { LOAD_ENVIRONMENT, startLoadWorld } from './load-world';
 
@@ -542,6 +543,18 @@ async function main(): Promise<void> {
   await discovery(rows, results);
   await rollback(rows, results);
   await load(rows, results);
+  const history = await historyRows({
+    cli,
+    mustSucceed,
+    tmp,
+    fmtMs,
+    log,
+    quick: QUICK,
+    latencyMs: LATENCY_MS,
+    concurrency: DEFAULT_CONCURRENCY,
+  });
+  rows.push(...history.rows);
+  results.history = history.results;
   printTable(rows);
   results.rows = rows;
   results.totalSeconds = (Date.now() - started) / 1000;

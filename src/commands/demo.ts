@@ -89,7 +89,9 @@ export async function demo(_options: Record<string, unknown>, ctx: CommandContex
     say(`   billing went back to its image from ${threeDaysAgo}: the rollback point is a snapshot in time,`);
     say("   so a service that did not change yesterday still leaves today's incompatible release.");
     say('   The decoys (a gateway-api image, a /ds/dev2 group) were not touched.');
-    say(`${color.green('Demo finished.')} Catalog, plan, journal and summary of this run: ${dump}`);
+    say();
+    await betweenTwoReleases(ctx, say, color, world, { dump, yesterday, decoys });
+    say(`${color.green('Demo finished.')} Catalog, plans, journals and summaries of these runs: ${dump}`);
     return 0;
   } finally {
     await world.stop();
@@ -107,10 +109,76 @@ const AFTER_ROLLBACK_TO_YESTERDAY: Record<(typeof STORY_REPOSITORIES)[number], s
   'shop/billing': '1.4.0-develop',
 };
 
+/**
+ * What dev must run after the rollback to yesterday noon: frontend's 1.5.0 went out at 10:05, api's
+ * 1.6.0 only at 14:30 (built at 09:07), so api still ran the 1.5.1 hotfix of the day before. Read off
+ * the same table; the day rule (and the build dates) would give api 1.6.0.
+ */
+const AFTER_ROLLBACK_TO_YESTERDAY_NOON: Record<(typeof STORY_REPOSITORIES)[number], string> = {
+  'shop/frontend': '1.5.0-develop',
+  'shop/api': '1.5.1-develop',
+  'shop/billing': '1.4.0-develop',
+};
+
+/** Steps 5 and 6: Marathon's own history, and a rollback to an instant between two releases. */
+async function betweenTwoReleases(
+  ctx: CommandContext,
+  say: (s?: string) => void,
+  color: ReturnType<typeof paint>,
+  world: StoryWorld,
+  { dump, yesterday, decoys }: { dump: string; yesterday: string; decoys: Set<string> },
+): Promise<void> {
+  // The version cache of these steps stays in the demo's folder, not in the user's cache.
+  const env = { ...ctx.env, XDG_CACHE_HOME: path.join(dump, 'cache') };
+  say(color.bold("5. What ran when? The release points from Marathon's own history"));
+  const history = await step(
+    ctx,
+    say,
+    color,
+    ['history', '--marathon', world.marathon.url, '--group', '/ds/dev', '--since', '3d'],
+    env,
+  );
+  // Yesterday's two releases, at their times in the story's release table.
+  for (const release of [`${yesterday} 10:05:00 UTC  frontend`, `${yesterday} 14:30:00 UTC  api`])
+    if (!history.includes(release)) throw new RollbackFailedError(`demo: history did not list ${release}`);
+  say('   Yesterday frontend 1.5.0 went out at 10:05 and api 1.6.0 at 14:30. At noon api still ran the');
+  say('   1.5.1 hotfix: no calendar day says that (and api 1.6.0 was already built at 09:07).');
+  say();
+
+  say(color.bold('6. Roll back to yesterday noon, to what ran then'));
+  const before = appImages(world);
+  await step(
+    ctx,
+    say,
+    color,
+    [
+      'run',
+      '--at',
+      `${yesterday}T12:00:00Z`,
+      '--source',
+      'marathon',
+      '--dump',
+      dump,
+      '--marathon',
+      world.marathon.url,
+      '--group',
+      '/ds/dev',
+    ],
+    env,
+  );
+  verify(before, appImages(world), decoys, AFTER_ROLLBACK_TO_YESTERDAY_NOON);
+  say('   api went back to the hotfix it ran at noon; frontend and billing were already on what ran then.');
+}
+
 /** The demo proves the story or fails. */
-function verify(before: Map<string, string>, after: Map<string, string>, decoys: Set<string>): void {
+function verify(
+  before: Map<string, string>,
+  after: Map<string, string>,
+  decoys: Set<string>,
+  expected: Record<(typeof STORY_REPOSITORIES)[number], string> = AFTER_ROLLBACK_TO_YESTERDAY,
+): void {
   for (const repo of STORY_REPOSITORIES) {
-    const want = `${repo}:${AFTER_ROLLBACK_TO_YESTERDAY[repo]}`;
+    const want = `${repo}:${expected[repo]}`;
     const got = after.get(`/ds/dev/${repo}`);
     if (got !== want) throw new RollbackFailedError(`demo: /ds/dev/${repo} runs ${got}, expected ${want}`);
   }
@@ -142,6 +210,7 @@ async function step(
   say: (s: string) => void,
   color: ReturnType<typeof paint>,
   args: string[],
+  env: NodeJS.ProcessEnv = ctx.env,
 ): Promise<string> {
   say(color.cyan(`   $ rollback ${args.join(' ')}`));
   const self = require.main?.filename ?? process.argv[1]!;
@@ -149,7 +218,7 @@ async function step(
   // progress lines itself, as it would for a user.
   const inherit = ctx.stderr === process.stderr;
   const child = spawn(process.execPath, [self, ...args], {
-    env: ctx.env,
+    env,
     stdio: ['ignore', 'pipe', inherit ? 'inherit' : 'pipe'],
   });
   let stdout = '';

@@ -148,7 +148,7 @@ async function afterPlan(
     plan,
     toDeploy,
     resumed: environment.resumed,
-    versions: new Map(environment.workloads.map((w) => [w.id, w.changeVersion])),
+    versions: new Map(environment.workloads.map((w) => [w.id, w.definitionVersion ?? w.changeVersion])),
     journalFile: settings.files.journal,
     journalFields: {
       ...(catalog

@@ -41,6 +41,11 @@ export async function sandbox(options: SandboxOptions, ctx: CommandContext): Pro
     `  node resources/rollback/rollback.cjs run --date ${yesterday} --dump /tmp/rb --marathon ${world.marathon.url} --group /ds/dev`,
   );
   say('  node resources/rollback/rollback.cjs undo --journal /tmp/rb/rollback-journal.json');
+  // Marathon's own history: what ran when, and an instant between yesterday's two releases.
+  say(`  node resources/rollback/rollback.cjs history --marathon ${world.marathon.url} --group /ds/dev`);
+  say(
+    `  node resources/rollback/rollback.cjs run --at ${yesterday}T12:00:00Z --source marathon --with-config --dump /tmp/rb --marathon ${world.marathon.url} --group /ds/dev --dry-run`,
+  );
   say(`  curl -s ${world.marathon.url}/v2/apps | head -c 400`);
   say('');
   say('Press Ctrl-C to stop.');

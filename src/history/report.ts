@@ -34,6 +34,15 @@ function changeText(c: AppChange): string {
 const utc = (at: string) => formatInstant(at, 'UTC');
 
 /**
+ * Marathon dropped the versions that would reach back to --since. An app created since has its
+ * whole history: it did not exist before, nothing is missing.
+ */
+function stopsAfterSince(h: AppHistory, since: string | undefined): boolean {
+  const oldest = h.versions[0];
+  return since !== undefined && !h.complete && !!oldest && Date.parse(oldest.version) > Date.parse(since);
+}
+
+/**
  * The drop-down's lines: `2026-12-01 14:32:08 UTC · api, billing`, configuration-only changes
  * marked; the instant maps back to `--at 2026-12-01T14:32:08Z`.
  */
@@ -51,10 +60,7 @@ export function historyText(view: HistoryView): string {
     const oldest = h.versions[0];
     const kept = `${h.versions.length} version(s)`;
     if (!oldest) return [h.appId, 'no history', kept];
-    const stops =
-      view.since !== undefined && Date.parse(oldest.version) > Date.parse(view.since)
-        ? ' (starts after --since)'
-        : '';
+    const stops = stopsAfterSince(h, view.since) ? ' (starts after --since)' : '';
     return [
       h.appId,
       `${h.complete ? 'created' : 'back to'} ${utc(oldest.version)}${stops}`,
@@ -105,9 +111,7 @@ export function historyJson(view: HistoryView): string {
           versions: h.versions.length,
           oldest: h.versions[0]?.version ?? null,
           complete: h.complete,
-          ...(view.since !== undefined && h.versions[0] && h.versions[0].version > view.since
-            ? { stopsAfterSince: true }
-            : {}),
+          ...(stopsAfterSince(h, view.since) ? { stopsAfterSince: true } : {}),
         })),
       },
       null,

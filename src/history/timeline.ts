@@ -105,6 +105,22 @@ export function versionAt(history: AppHistory, instant: string): VersionAt {
     : { kind: 'before-history', oldest: oldest.version };
 }
 
+/**
+ * When what `summary` runs went out: the version that last changed its image or configuration.
+ * A scale or a restart since stores a new version but deploys nothing new.
+ */
+export function deployedAt(history: AppHistory, summary: VersionSummary): string {
+  const i = history.versions.indexOf(summary);
+  let first = i;
+  while (first > 0) {
+    const before = history.versions[first - 1]!;
+    const current = history.versions[first]!;
+    if (before.image !== current.image || changedFields(before, current).length > 0) break;
+    first--;
+  }
+  return (history.versions[first] ?? summary).version;
+}
+
 /** A duration such as `10m`, `36h`, `7d` or `90s`, in milliseconds; undefined when it is not one. */
 export function parseDuration(value: string): number | undefined {
   const m = /^(\d+)(s|m|h|d)$/.exec(value.trim());

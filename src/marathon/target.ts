@@ -8,6 +8,7 @@ import {
 import { createVersionCache, noVersionCache } from '../history/cache';
 import { readHistories } from '../history/read';
 import { keyedHash, summarize } from '../history/summary';
+import { RollbackFailedError } from '../errors';
 import type { Logger } from '../util/log';
 import { configVersionOf, dockerImageOf, type MarathonApp } from './answers';
 import type { MarathonTarget } from './auth';
@@ -33,6 +34,7 @@ export function workloadOf(app: MarathonApp): Workload {
     id: app.id,
     ...(image ? { image } : {}),
     ...(changeVersion ? { changeVersion } : {}),
+    ...(typeof app.version === 'string' ? { definitionVersion: app.version } : {}),
     busy: (app.deployments ?? []).map((d) => d.id),
     raw: app,
   };
@@ -94,8 +96,12 @@ export function createMarathonTarget(options: MarathonTargetOptions): Target {
       try {
         stored = await client.getVersion(workload.id, to.version);
       } catch (err) {
+        // The rollout has just read the app: it is the version that is gone, dropped by Marathon
+        // (it keeps the last --zk_max_versions), not the app. Nothing was sent.
         if (err instanceof AppNotFoundError)
-          throw new WorkloadGoneError(workload.id, where, `version ${to.version} of app ${workload.id}`);
+          throw new RollbackFailedError(
+            `version ${to.version} of app ${workload.id} is no longer in Marathon's history (it keeps the last --zk_max_versions, 50 by default); not changed`,
+          );
         throw err;
       }
       const definition = definitionToSend(stored, to.withScale ? undefined : current.instances);

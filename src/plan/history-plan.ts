@@ -1,7 +1,7 @@
 import { InputError } from '../errors';
 import type { AppHistory } from '../history/read';
 import { changedFields, type VersionSummary } from '../history/summary';
-import { versionAt } from '../history/timeline';
+import { deployedAt, versionAt } from '../history/timeline';
 import { isImageOf, parseImageReference, withTag } from '../marathon/image';
 import type { Catalog } from './catalog';
 import { describePoint, formatInstant, type RollbackPoint } from './point';
@@ -61,7 +61,7 @@ export function planFromHistory(input: HistoryPlanInput): RollbackPlan {
       return {
         to,
         action: to !== from || config ? 'deploy' : 'no-op',
-        reason: `ran at ${at} (deployed ${formatInstant(found.summary.version, point.timeZone)})`,
+        reason: `ran at ${at} (deployed ${formatInstant(deployedAt(history!, found.summary), point.timeZone)})`,
         ...(config ? { config } : {}),
       };
     }

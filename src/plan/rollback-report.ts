@@ -134,7 +134,8 @@ function servicePhrase(s: ServiceResult, date: string): string {
     case 'unchanged':
       return `${s.service} unchanged`;
     case 'stays':
-      return `${s.service} stays on ${now} (no image on or before ${date})`;
+      // From history an app stays only when it did not exist then (otherwise the plan stops).
+      return `${s.service} stays on ${now} (${s.choice === 'history' ? 'created after the point' : `no image on or before ${date}`})`;
     case 'restored':
       return `${s.service} back on ${now}`;
     case 'reverted':

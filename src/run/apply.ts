@@ -24,7 +24,7 @@ export interface ApplyInput {
   plan: RollbackPlan;
   toDeploy: ChangingApp[];
   resumed: ReadonlyMap<string, Resumed>;
-  /** The changeVersion of each app as discovered (what --with-config's undo reads back). */
+  /** The definitionVersion of each app as discovered (what --with-config's undo reads back). */
   versions: ReadonlyMap<string, string | undefined>;
   journalFile: string;
   journalFields: Omit<JournalData, 'format' | 'version' | 'createdAt' | 'updatedAt' | 'apps' | 'status'>;

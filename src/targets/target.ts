@@ -19,6 +19,11 @@ export interface Workload {
    * versionInfo.lastConfigChangeAt; a scale does not move it). What "still ours" is judged by.
    */
   changeVersion?: string;
+  /**
+   * The version of its whole definition, a scale included (Marathon: `version`): the one a
+   * --with-config undo reads back, so it brings back the instances of before too.
+   */
+  definitionVersion?: string;
   /** Changes in flight that hold it (Marathon deployment ids). */
   busy: string[];
   /** The target's own view of it, handed back to change(). */

@@ -32,6 +32,7 @@ it('`npm run bench -- --quick` measures every target and writes the results file
     quick: boolean;
     rows: Array<{ measure: string; ratio: number; met: boolean }>;
     discovery: { coldRequests: number; warmRequests: number; trustedRequests: number };
+    history: { cold: Record<string, number>; warm: Record<string, number> };
   };
   expect(results.quick).toBe(true);
   expect(results.rows.map((r) => r.measure.split(/[,:(]/)[0]!.trim())).toEqual([
@@ -46,6 +47,8 @@ it('`npm run bench -- --quick` measures every target and writes the results file
     'get load',
     'run --dry-run',
     'get load',
+    'history cold',
+    'history warm',
   ]);
   for (const row of results.rows) {
     expect(row.ratio).toBeGreaterThan(0);
@@ -57,5 +60,11 @@ it('`npm run bench -- --quick` measures every target and writes the results file
     coldRequests: 1 + 2 + 2 * 6 * 2,
     warmRequests: 1 + 2 + 2 * 6,
     trustedRequests: 3,
+  });
+  // 4 apps x 6 versions: the app list, a version list per app and every version when cold; the
+  // app list and the version lists only when warm.
+  expect(results.history).toMatchObject({
+    cold: { total: 1 + 4 + 4 * 6, lists: 4, versions: 24, other: 1 },
+    warm: { total: 1 + 4, lists: 4, versions: 0, other: 1 },
   });
 });

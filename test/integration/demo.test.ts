@@ -6,6 +6,18 @@ import path from 'node:path';
 const ROOT = path.join(__dirname, '..', '..');
 const BUNDLE = path.join(ROOT, 'resources', 'rollback', 'rollback.cjs');
 
+/** The arguments of the sandbox's printed command containing `marker`, /tmp/rb made `dump`. */
+function printed(out: string, marker: string, dump: string): string[] {
+  const line = out
+    .split('\n')
+    .find((l) => l.includes(marker))!
+    .trim();
+  return line
+    .replace(/^node \S+ /, '')
+    .split(' ')
+    .map((a) => (a === '/tmp/rb' ? dump : a));
+}
+
 describe('the newcomer demo', () => {
   it('tells the whole story through the real CLI and exits 0 in under 30 s', () => {
     const started = Date.now();
@@ -31,6 +43,14 @@ describe('the newcomer demo', () => {
     // The before/after table read back from the emulator: decoys untouched.
     expect(out).toMatch(/\/ds\/dev\/shop\/gateway-api\s+(\S+)\s+\1\s+decoy/);
     expect(out).toMatch(/\/ds\/dev2\/shop\/api\s+(\S+)\s+\1\s+decoy/);
+    // Then Marathon's own history, and a rollback to yesterday noon, between two releases of that
+    // day: api back on the hotfix it ran then (the day rule would give 1.6.0).
+    expect(out).toMatch(/\$ rollback history --marathon http:\/\/127\.0\.0\.1:\d+ --group \/ds\/dev/);
+    expect(out).toMatch(/^\d{4}-\d{2}-\d{2} 14:30:00 UTC {2}api 1\.5\.1-develop → 1\.6\.0-develop$/m);
+    expect(out).toMatch(/\$ rollback run --at \d{4}-\d{2}-\d{2}T12:00:00Z --source marathon /);
+    expect(out).toMatch(
+      /^dev → \d{4}-\d{2}-\d{2} 12:00:00 UTC: api 1\.5\.1-develop, billing unchanged, frontend unchanged, gateway-api unchanged$/m,
+    );
     expect(out).toContain('Demo finished.');
     // Progress went to stderr, as plain timestamped lines when not on a terminal.
     expect(res.stderr).toMatch(/^\d{2}:\d{2}:\d{2} .*billing.*1\.4\.0-develop/m);
@@ -67,6 +87,26 @@ describe('the newcomer demo', () => {
     expect(get.status).toBe(0);
     expect(get.stdout.trim().split('\n').length).toBeGreaterThan(5);
     expect(registry).not.toBe(marathon);
+    // So do the printed history and run --at lines.
+    const history = printed(out, ' history --marathon', dump);
+    const listed = spawnSync(process.execPath, [BUNDLE, ...history], {
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CACHE_HOME: dump },
+    });
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toMatch(
+      /^\d{4}-\d{2}-\d{2} 10:05:00 UTC {2}frontend 1\.4\.0-develop → 1\.5\.0-develop$/m,
+    );
+    const at = printed(out, ' run --at ', dump);
+    expect(at).toEqual(expect.arrayContaining(['--source', 'marathon', '--with-config', '--dry-run']));
+    const plan = spawnSync(process.execPath, [BUNDLE, ...at], {
+      encoding: 'utf8',
+      env: { ...process.env, XDG_CACHE_HOME: dump },
+    });
+    expect(plan.status).toBe(0);
+    expect(plan.stdout).toMatch(
+      /^api\s+1\.7\.0-develop → 1\.5\.1-develop\s+ran at \d{4}-\d{2}-\d{2} 12:00:00 UTC/m,
+    );
     const code = await new Promise<number | null>((resolve) => {
       child.on('close', resolve);
       child.kill('SIGINT');

@@ -115,6 +115,8 @@ describe('the README', () => {
         marathon: { mode: 'dcos', users: { [env.DCOS_USER!]: secrets.dcos } },
       });
       cwd = mkdtempSync(path.join(os.tmpdir(), 'rollback-readme-'));
+      // Caches (image dates, Marathon's versions) in this test's folder, not the developer's.
+      env.XDG_CACHE_HOME = path.join(cwd, 'cache');
     });
     afterAll(() => world?.stop());
 
@@ -125,8 +127,11 @@ describe('the README', () => {
         .replaceAll('https://dcos.example.com', world.marathon.url)
         .replaceAll('{{ dump }}', path.join(cwd, 'ansible'))
         .replaceAll('{{ rollback_date }}', offered[1] ?? '');
-      // A rollback date in an example becomes the second date `get` offered (yesterday, in the story).
+      // A rollback date in an example becomes the second date `get` offered (yesterday, in the story),
+      // and an instant the same time of that day: 12:00 yesterday is between frontend's release
+      // (10:05) and api's (14:30).
       if (/^\d{4}-\d{2}-\d{2}$/.test(out)) out = offered[1] ?? out;
+      if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(out)) out = `${offered[1] ?? ''}${out.slice(10)}`;
       expect(out).not.toMatch(/example\.com/);
       return out;
     }
@@ -160,6 +165,19 @@ describe('the README', () => {
         const argv = words(command).slice(2);
         const res = await run(argv, command);
         ran++;
+        if (argv[0] === 'history' && argv.includes('--choices')) {
+          // Yesterday's two releases of the story, as the drop-down lists them.
+          expect(res.stdout).toContain(
+            `${offered[1]} 14:30:00 UTC · api\n${offered[1]} 10:05:00 UTC · frontend\n`,
+          );
+        }
+        if (argv[0] === 'run' && argv.includes('--at') && !argv.includes('--dry-run')) {
+          // What ran at noon yesterday: api's 1.5.1 hotfix (the day rule would take 1.6.0).
+          const api = world.marathon.getApp('/ds/dev/shop/api') as {
+            container: { docker: { image: string } };
+          };
+          expect(api.container.docker.image).toMatch(/shop\/api:1\.5\.1-develop$/);
+        }
         if (argv[0] === 'get') {
           offered = res.stdout.trim().split('\n');
           expect(offered.length).toBeGreaterThan(2);
