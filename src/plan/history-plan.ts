@@ -86,7 +86,9 @@ export function planFromHistory(input: HistoryPlanInput): RollbackPlan {
     return {
       to,
       action: to === from ? 'no-op' : 'deploy',
-      reason: `history kept only since ${since}: newest image built by then, from rollback.json`,
+      reason: `history kept only since ${since}: newest image built by then, from rollback.json${
+        input.withConfig ? ' (its configuration is not known, so not put back)' : ''
+      }`,
     };
   };
 

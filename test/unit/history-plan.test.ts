@@ -170,6 +170,16 @@ describe('planFromHistory: before an app’s oldest kept version', () => {
     expect(formatPlanTable(plan)).toContain('newest image built by then, from rollback.json');
   });
 
+  it('with --with-config, says that a filled-in app gets its image only, not its configuration', () => {
+    const catalog = catalogOf({ 'shop/api': [['1.5.0-develop', '2026-11-30T09:07:00Z']] });
+    const plan = planFromHistory(
+      input('2026-11-30T12:00:00Z', { histories: cut, catalog, withConfig: true }),
+    );
+    expect(targets(plan).api![2]).toMatch(
+      /from rollback\.json \(its configuration is not known, so not put back\)$/,
+    );
+  });
+
   const planWithoutCatalog = () => planFromHistory(input('2026-11-30T12:00:00Z', { histories: cut }));
 
   it('without a catalog: refused, naming the app and where its history starts', () => {
