@@ -122,10 +122,12 @@ export function rolloutState(kind: Kind, object: KubeObject, generation: number)
   const ready = status.readyReplicas ?? 0;
   if (ready < want) return { done: false, progress: `${ready}/${want} pods ready` };
   const strategy = object.spec?.updateStrategy;
+  // The controller never moves currentRevision for OnDelete (kubernetes/kubernetes#73492): the end
+  // is every pod back, by hand, on the update revision.
   if (strategy?.type === 'OnDelete')
-    return status.updateRevision === status.currentRevision
+    return (status.updatedReplicas ?? 0) >= want
       ? { done: true }
-      : { done: false, progress: 'waiting for pods to be deleted (OnDelete)' };
+      : { done: false, progress: 'waiting for its pods to be deleted by hand (OnDelete)' };
   const partition = strategy?.rollingUpdate?.partition ?? 0;
   if (partition > 0)
     return (status.updatedReplicas ?? 0) >= want - partition
