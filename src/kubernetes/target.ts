@@ -63,6 +63,8 @@ function workloadsOf(kind: Kind, object: KubeObject): Workload[] {
 export function createKubernetesTarget(options: KubernetesTargetOptions): Target {
   const { client, namespace } = options;
   const where = `Kubernetes at ${client.server}, namespace ${namespace}`;
+  /** One read per object per poll, however many of its containers are being watched. */
+  const reads = new Map<string, { at: number; object: Promise<KubeObject> }>();
   /** Container changes of one object collected in the same tick: one patch, one rollout. */
   const pending = new Map<string, { changes: ContainerChange[]; result: Promise<KubeObject> }>();
 
@@ -81,6 +83,9 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
           pending.delete(key);
           client
             .jsonPatch(kind, namespace, name, imagePatch(changes, options.changeCause, hasAnnotations))
+            // A read shared before this patch shows the object before it: the watches that
+            // follow (a revert's, after the rollback's own) must read it anew.
+            .finally(() => reads.delete(key))
             .then(resolve, reject);
         });
       });
@@ -91,8 +96,6 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
     return batch.result;
   };
 
-  /** One read per object per poll, however many of its containers are being watched. */
-  const reads = new Map<string, { at: number; object: Promise<KubeObject> }>();
   const readShared = (kind: Kind, name: string, signal?: AbortSignal) => {
     const key = `${kind}/${name}`;
     const cached = reads.get(key);
