@@ -170,6 +170,8 @@ export function serviceNames(repositories: readonly string[]): Map<string, strin
 
 export interface PlanOptions extends SelectOptions {
   group: string;
+  /** How the user named the environment, for the hints: --group (Marathon, default) or --namespace. */
+  scopeFlag?: '--group' | '--namespace';
   pinDigest?: boolean;
   approver?: string;
 }
@@ -217,7 +219,10 @@ export function planRollback(
         noImage.length > 0 ? ` (apps with no Docker image: ${listed(noImage)})` : ''
       }; nothing was changed`,
       {
-        hint: 'check --group, or create rollback.json with `rollback get` for the repositories of this group',
+        hint:
+          options.scopeFlag === '--namespace'
+            ? 'check --namespace and --selector, or create rollback.json with `rollback get` for the repositories of this namespace'
+            : 'check --group, or create rollback.json with `rollback get` for the repositories of this group',
       },
     );
   }
