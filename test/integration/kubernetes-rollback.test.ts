@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { patches, startKubeWorld, stored, type KubeWorld } from './kubernetes-support';
+import { outcome, patches, startKubeWorld, stored, type KubeWorld } from './kubernetes-support';
 
 /**
  * The product's story on Kubernetes, through the bundled helper: namespace dev goes back to
@@ -54,7 +54,7 @@ describe('a Kubernetes rollback of a namespace', () => {
     expect(patches(world.kubernetes)).toEqual([]);
 
     const res = await run(dump, 'dev');
-    expect({ code: res.code, stderr: res.code === 0 ? '' : res.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(outcome(res)).toEqual({ code: 0, stderr: '' });
     expect(world.tags('dev')).toEqual({ ...YESTERDAY, 'gateway-api/gateway-api': '2.0.0-develop' });
     expect(res.stdout).toContain(`dev → ${world.yesterday} (approved by alice)`);
     // Every replica rolled out on the new template, as the controller reports it.
@@ -102,7 +102,7 @@ describe('a Kubernetes rollback of a namespace', () => {
     expect(world.tags('undo')).toEqual(YESTERDAY);
 
     const res = await world.helper(['undo', '--journal', path.join(dump, 'rollback-journal.json')]);
-    expect({ code: res.code, stderr: res.code === 0 ? '' : res.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(outcome(res)).toEqual({ code: 0, stderr: '' });
     expect(res.stdout).toMatch(/^api\s+deployment\/api\/api\s+restored\s+1\.7\.0-develop/m);
     const after = ['frontend', 'api', 'billing'].map(
       (n) => stored(world.kubernetes, 'undo', n).spec.template,
@@ -129,7 +129,7 @@ describe('a Kubernetes rollback of a namespace', () => {
     expect(world.tags('drift')).toEqual({ ...TODAY, 'api/api': '1.6.1-hotfix' });
 
     const forced = await world.helper(['undo', '--journal', journal, '--force']);
-    expect({ code: forced.code, stderr: forced.code === 0 ? '' : forced.stderr }).toEqual({
+    expect(outcome(forced)).toEqual({
       code: 0,
       stderr: '',
     });

@@ -115,6 +115,9 @@ export async function startKubeWorld(options: { rolloutMs?: number } = {}): Prom
   };
 }
 
+/** A helper run as an assertion shows it: its exit code, and its stderr when it failed. */
+export const outcome = (res: Spawned) => ({ code: res.code, stderr: res.code === 0 ? '' : res.stderr });
+
 /** The requests that changed something (PATCH), optionally of one namespace. */
 export function patches(em: KubernetesEmulator, namespace?: string): RecordedRequest[] {
   return em.requests.filter(
