@@ -51,11 +51,10 @@ interface Raw {
 const KINDS: Kind[] = ['deployment', 'statefulset'];
 
 function workloadsOf(kind: Kind, object: KubeObject): Workload[] {
-  const version = templateVersion(object);
   return containersOf(kind, object).map((ref) => ({
     id: workloadId(ref),
     ...(ref.image ? { image: ref.image } : {}),
-    changeVersion: version,
+    changeVersion: templateVersion(object, ref),
     busy: [],
     raw: { kind, object, ref } satisfies Raw,
   }));
@@ -152,7 +151,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
         });
         return {
           changeId: `generation ${object.metadata?.generation ?? 0}`,
-          version: templateVersion(object),
+          version: templateVersion(object, ref),
         };
       } catch (err) {
         if (err instanceof ObjectGoneError)
@@ -196,7 +195,8 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
         }
         try {
           const object = await readShared(ref.kind, ref.name, request.signal);
-          const now = containersOf(ref.kind, object).find((c) => c.container === ref.container)?.image;
+          const mine = containersOf(ref.kind, object).find((c) => c.container === ref.container);
+          const now = mine?.image;
           if (now !== request.image) {
             const message = `was changed by someone else while rolling out (now ${displayVersion(now ?? '?')})`;
             report(`failed: ${message}`);
@@ -205,7 +205,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
           const state = rolloutState(ref.kind, object, generation);
           if (state.done) {
             report(`on ${displayVersion(request.image)}, rolled out`);
-            return { ok: true, elapsedMs: elapsed(), version: templateVersion(object) };
+            return { ok: true, elapsedMs: elapsed(), version: templateVersion(object, mine!) };
           }
           if (state.failed) {
             report(`failed: ${state.failed}`);

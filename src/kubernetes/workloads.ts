@@ -78,14 +78,21 @@ export function containersOf(kind: Kind, object: KubeObject): ContainerRef[] {
 }
 
 /**
- * What only a change of the pod template moves (never a scale, never a status write): the version
- * a change of ours is judged by, as Marathon's lastConfigChangeAt is there.
+ * What only a change of the pod template moves (never a scale, never a status write), as one
+ * container sees it: the version a change of ours is judged by, as Marathon's lastConfigChangeAt is
+ * there. The other containers' images are left out, so that the same rollback changing them in
+ * another patch (with --concurrency) does not look like someone else's change; anything else in the
+ * template (env, another image put by hand on this container, a restart annotation) moves it.
  */
-export function templateVersion(object: KubeObject): string {
-  return `template:${createHash('sha256')
-    .update(canonical(object.spec?.template ?? {}))
-    .digest('hex')
-    .slice(0, 24)}`;
+export function templateVersion(object: KubeObject, container: Pick<ContainerRef, 'init' | 'index'>): string {
+  const template = structuredClone(object.spec?.template ?? {});
+  const others = (list: Array<{ image?: string }> | undefined, init: boolean) =>
+    list?.forEach((c, index) => {
+      if (init !== container.init || index !== container.index) delete c.image;
+    });
+  others(template.spec?.containers, false);
+  others(template.spec?.initContainers, true);
+  return `template:${createHash('sha256').update(canonical(template)).digest('hex').slice(0, 24)}`;
 }
 
 export type RolloutState = { done: true } | { done: false; failed?: string; progress: string };
