@@ -60,10 +60,11 @@ describe('Kubernetes workloads of every shape', () => {
     expect(world.tags('ledger', 'statefulsets')).toEqual({ 'billing/billing': '1.5.0-develop' });
   });
 
-  it('changes every matching container of one Deployment in one patch (one rollout), and undoes it in one', async () => {
-    world.addDeployment('pair', 'frontend', [['frontend', world.image('shop/frontend:1.6.0-develop')]]);
+  /** frontend, and one Deployment running api and billing (and api's migration as an init container). */
+  const seedShop = (namespace: string) => {
+    world.addDeployment(namespace, 'frontend', [['frontend', world.image('shop/frontend:1.6.0-develop')]]);
     world.addDeployment(
-      'pair',
+      namespace,
       'shop',
       [
         ['api', world.image('shop/api:1.7.0-develop')],
@@ -72,10 +73,23 @@ describe('Kubernetes workloads of every shape', () => {
       ],
       { initContainers: [['migrate', world.image('shop/api:1.7.0-develop')]] },
     );
-    const shopPatches = () =>
-      patches(world.kubernetes, 'pair').filter((r) =>
-        r.path.startsWith('/apis/apps/v1/namespaces/pair/deployments/shop?'),
-      );
+  };
+  const TODAY_SHOP = {
+    'frontend/frontend': '1.6.0-develop',
+    'shop/migrate': '1.7.0-develop',
+    'shop/api': '1.7.0-develop',
+    'shop/billing': '1.5.0-develop',
+    'shop/proxy': 'v1.30.1',
+  };
+  const shopPatches = (namespace: string) =>
+    patches(world.kubernetes, namespace).filter((r) =>
+      r.path.startsWith(`/apis/apps/v1/namespaces/${namespace}/deployments/shop?`),
+    );
+  const undo = (dump: string, ...more: string[]) =>
+    world.helper(['undo', '--journal', path.join(dump, 'rollback-journal.json'), ...more]);
+
+  it('changes every matching container of one Deployment in one patch (one rollout), and undoes it in one', async () => {
+    seedShop('pair');
     const dump = world.dump();
 
     expect(outcome(await run(dump, 'pair'))).toEqual({ code: 0, stderr: '' });
@@ -86,19 +100,25 @@ describe('Kubernetes workloads of every shape', () => {
       'shop/billing': '1.4.0-develop',
       'shop/proxy': 'v1.30.1',
     });
-    expect(shopPatches()).toHaveLength(1);
+    expect(shopPatches('pair')).toHaveLength(1);
     expect(stored(world.kubernetes, 'pair', 'shop').metadata.generation).toBe(2);
 
     // Its three containers are one change of the rollback's: undo puts them back, none drifted.
-    const undo = await world.helper(['undo', '--journal', path.join(dump, 'rollback-journal.json')]);
-    expect(outcome(undo)).toEqual({ code: 0, stderr: '' });
-    expect(world.tags('pair')).toMatchObject({
-      'shop/migrate': '1.7.0-develop',
-      'shop/api': '1.7.0-develop',
-      'shop/billing': '1.5.0-develop',
-    });
-    expect(shopPatches()).toHaveLength(2);
+    expect(outcome(await undo(dump))).toEqual({ code: 0, stderr: '' });
+    expect(world.tags('pair')).toEqual(TODAY_SHOP);
+    expect(shopPatches('pair')).toHaveLength(2);
     expect(stored(world.kubernetes, 'pair', 'shop').metadata.generation).toBe(3);
+  });
+
+  it("with --concurrency 1 changes one container at a time, and undo still knows each as the rollback's", async () => {
+    seedShop('solo');
+    const dump = world.dump();
+    expect(outcome(await run(dump, 'solo', '--concurrency', '1'))).toEqual({ code: 0, stderr: '' });
+    expect(shopPatches('solo')).toHaveLength(3);
+    // The later patches changed the template the earlier containers' journal entries recorded:
+    // a change of another container by the same rollback is not someone else's.
+    expect(outcome(await undo(dump, '--concurrency', '1'))).toEqual({ code: 0, stderr: '' });
+    expect(world.tags('solo')).toEqual(TODAY_SHOP);
   });
 
   it('status shows what the namespace runs; --selector narrows status and run to the labelled workloads', async () => {
