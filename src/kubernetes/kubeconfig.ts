@@ -83,6 +83,21 @@ export async function kubeAccess(env: NodeJS.ProcessEnv, context: string | undef
     });
   if (cluster.proxyUrl)
     throw new UsageError('proxy-url in the kubeconfig is not supported', { hint: 'use HTTPS_PROXY instead' });
+  // Neither would reach the server (the auth-provider plugins are not in the bundle, and basic
+  // auth left Kubernetes in 1.19): say so now rather than fail later with a 401.
+  const provider = (user?.authProvider as { name?: unknown } | undefined)?.name;
+  if (user?.authProvider)
+    throw new UsageError(
+      `the kubeconfig user ${user.name} logs in through the ${typeof provider === 'string' ? provider : 'legacy'} auth-provider, which rollback does not support`,
+      {
+        hint: 'use an exec plugin instead (kubectl 1.26+ needs one too: gke-gcloud-auth-plugin, kubelogin for Azure and OIDC)',
+      },
+    );
+  if (user?.username)
+    throw new UsageError(
+      `the kubeconfig user ${user.name} has a username and password (basic auth, removed from Kubernetes in 1.19), which rollback does not send`,
+      { hint: 'use a token, a client certificate or an exec plugin' },
+    );
   registerSecret(user?.token);
   registerSecret(user?.password);
   const options = async (): Promise<https.RequestOptions & { headers?: Record<string, string> }> => {
