@@ -143,6 +143,70 @@ describe('Kubernetes credentials', () => {
     expect(world.kubernetes.requests.length).toBe(before);
   });
 
+  it('reads KUBECONFIG as kubectl does: files merged, missing ones skipped, the first current context', async () => {
+    const certs = world.kubernetes.kubeconfig({ credentials: 'client-certificate', context: 'certs' });
+    const merged = [path.join(os.tmpdir(), 'no-such-kubeconfig'), certs, world.kubeconfig].join(
+      path.delimiter,
+    );
+    const first = await statusOf(merged);
+    expect(outcome(first)).toEqual({ code: 0, stderr: '' });
+    expect(first.stderr).toContain('(user admin of context certs)');
+    const named = await helper(merged, [
+      'status',
+      '--dump',
+      dump(),
+      '--kubernetes',
+      '--context',
+      'sandbox',
+      '--namespace',
+      'dev',
+    ]);
+    expect(outcome(named)).toEqual({ code: 0, stderr: '' });
+    expect(named.stderr).toContain('(user admin of context sandbox)');
+    const unknown = await helper(merged, [
+      'status',
+      '--dump',
+      dump(),
+      '--kubernetes',
+      '--context',
+      'prod',
+      '--namespace',
+      'dev',
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(failureLines(unknown.stderr)).toEqual([
+      'rollback: --context prod is not in the kubeconfig (known: certs, sandbox)',
+    ]);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      'basic auth',
+      { username: 'admin', password: 'basic-auth-password-0123456789' },
+      'rollback: the kubeconfig user admin has a username and password (basic auth, removed from Kubernetes in 1.19), which rollback does not send (use a token, a client certificate or an exec plugin)',
+    ],
+  ])('refuses %s before any request', async (_, user, line) => {
+    secrets.push(...Object.values(user).filter((v): v is string => typeof v === 'string' && v.length > 12));
+    const before = world.kubernetes.requests.length;
+    const res = await statusOf(withUser(world.kubeconfig, user));
+    expect(res.code).toBe(2);
+    expect(failureLines(res.stderr)).toEqual([line]);
+    expect(world.kubernetes.requests.length).toBe(before);
+  });
+
+  it('says where credentials come from when there are none', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'rollback-home-'));
+    const res = await world.helper(['status', '--dump', dump(), '--kubernetes', '--namespace', 'dev'], {
+      KUBECONFIG: '',
+      HOME: home,
+    });
+    runs.push(res);
+    expect(res.code).toBe(2);
+    expect(failureLines(res.stderr)).toEqual([
+      'rollback: no Kubernetes credentials: KUBECONFIG is not set and there is no ~/.kube/config (set KUBECONFIG to your kubeconfig (Jenkins: kubeconfigCredentialsId))',
+    ]);
+  });
+
   it('never lets a token or key out: not on stdout or stderr, not in any file written', () => {
     expect(runs.length).toBeGreaterThanOrEqual(8);
     expect(secrets.length).toBeGreaterThanOrEqual(5);
