@@ -15,6 +15,7 @@ import { STORY_REPOSITORIES, storyApps } from '../sandbox/story';
  * demo checks the outcome itself, so it doubles as an acceptance test.
  */
 export async function demo(_options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+  if (_options.kubernetes) return (await import('./demo-kubernetes')).demoKubernetes(ctx);
   const color = paint(colorEnabled(ctx.stdout as { isTTY?: boolean }));
   const say = (s = '') => ctx.stdout.write(s + '\n');
   const now = new Date();
