@@ -12,6 +12,7 @@ import { pushImage } from '../../test/support/push-image';
 import { spawnCollect } from '../../test/support/spawn';
 import { createLimiter } from '../../src/http/limiter';
 import { startMarathonEmulator } from '../../src/sandbox/marathon';
+import { kubernetes } from './kubernetes';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
 import { LOAD_ENVIRONMENT, startLoadWorld } from './load-world';
 
@@ -524,6 +525,7 @@ async function main(): Promise<void> {
   await discovery(rows, results);
   await rollback(rows, results);
   await load(rows, results);
+  await kubernetes(rows, results, { root: ROOT, quick: QUICK });
   printTable(rows);
   results.rows = rows;
   results.totalSeconds = (Date.now() - started) / 1000;

@@ -32,6 +32,7 @@ it('`npm run bench -- --quick` measures every target and writes the results file
     quick: boolean;
     rows: Array<{ measure: string; ratio: number; met: boolean }>;
     discovery: { coldRequests: number; warmRequests: number; trustedRequests: number };
+    kubernetes: { dryRunApiRequests: number; lists: { deployments: number; statefulsets: number } };
   };
   expect(results.quick).toBe(true);
   expect(results.rows.map((r) => r.measure.split(/[,:(]/)[0]!.trim())).toEqual([
@@ -46,6 +47,8 @@ it('`npm run bench -- --quick` measures every target and writes the results file
     'get load',
     'run --dry-run',
     'get load',
+    'run --kubernetes',
+    'run --kubernetes --dry-run',
   ]);
   for (const row of results.rows) {
     expect(row.ratio).toBeGreaterThan(0);
@@ -57,5 +60,10 @@ it('`npm run bench -- --quick` measures every target and writes the results file
     coldRequests: 1 + 2 + 2 * 6 * 2,
     warmRequests: 1 + 2 + 2 * 6,
     trustedRequests: 3,
+  });
+  // The dry run over a namespace reads it with one list per kind and nothing else.
+  expect(results.kubernetes).toMatchObject({
+    dryRunApiRequests: 2,
+    lists: { deployments: 1, statefulsets: 1 },
   });
 });
