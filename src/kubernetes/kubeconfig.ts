@@ -108,11 +108,13 @@ export async function kubeAccess(env: NodeJS.ProcessEnv, context: string | undef
   if (cluster.proxyUrl)
     throw new UsageError('proxy-url in the kubeconfig is not supported', { hint: 'use HTTPS_PROXY instead' });
   // Neither would reach the server (the auth-provider plugins are not in the bundle, and basic
-  // auth left Kubernetes in 1.19): say so now rather than fail later with a 401.
-  const provider = (user?.authProvider as { name?: unknown } | undefined)?.name;
-  if (user?.authProvider)
+  // auth left Kubernetes in 1.19): say so now rather than fail later with a 401. The one provider
+  // kept is client-node's tokenFile, which is how it reads the in-cluster service account.
+  const authProvider = user?.authProvider as { name?: unknown; config?: { tokenFile?: unknown } } | undefined;
+  const provider = authProvider?.name;
+  if (authProvider && !authProvider.config?.tokenFile)
     throw new UsageError(
-      `the kubeconfig user ${user.name} logs in through the ${typeof provider === 'string' ? provider : 'legacy'} auth-provider, which rollback does not support`,
+      `the kubeconfig user ${user?.name ?? '(none)'} logs in through the ${typeof provider === 'string' ? provider : 'legacy'} auth-provider, which rollback does not support`,
       {
         hint: 'use an exec plugin instead (kubectl 1.26+ needs one too: gke-gcloud-auth-plugin, kubelogin for Azure and OIDC)',
       },
