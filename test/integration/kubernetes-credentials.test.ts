@@ -113,6 +113,18 @@ describe('Kubernetes credentials', () => {
     expect(res.stdout).toMatch(/^billing\s+deployment\/billing\/billing\s+1\.5\.0-develop/m);
   });
 
+  it("reads a service account's token file, as client-node reads the in-cluster one", async () => {
+    const tokenFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'rollback-sa-')), 'token');
+    writeFileSync(tokenFile, world.kubernetes.token(), { mode: 0o600 });
+    // loadFromCluster() describes the pod's service account as this user (the tokenFile provider).
+    const kubeconfig = withUser(world.kubeconfig, {
+      'auth-provider': { name: 'tokenFile', config: { tokenFile } },
+    });
+    const res = await statusOf(kubeconfig);
+    expect(outcome(res)).toEqual({ code: 0, stderr: '' });
+    expect(res.stdout).toMatch(/^frontend\s+deployment\/frontend\/frontend\s+1\.6\.0-develop/m);
+  });
+
   it('stops on a token the server refuses: exit 3, one line, nothing changed', async () => {
     const kubeconfig = world.kubernetes.kubeconfig({ credentials: 'wrong-token' });
     secrets.push(JSON.parse(readFileSync(kubeconfig, 'utf8')).users[0].user.token);
