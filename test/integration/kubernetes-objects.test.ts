@@ -160,5 +160,11 @@ describe('Kubernetes workloads of every shape', () => {
       /^rollback: rollback\.json is of environment develop, but .*deployment\/api\/api runs 1\.1\.0-master.*; nothing was changed \(check --namespace and --dump; .*pass --cross-environment/,
     );
     expect(patches(world.kubernetes, 'prod')).toEqual([]);
+    // Said on purpose, it is accepted and the plan marks it.
+    const accepted = await run(world.dump(), 'prod', '--cross-environment', '--dry-run');
+    expect(outcome(accepted)).toEqual({ code: 0, stderr: '' });
+    expect(accepted.stdout).toMatch(
+      /^api\s+1\.1\.0-master → 1\.6\.0-develop\s+.*other environment \(--cross-environment\)$/m,
+    );
   });
 });
