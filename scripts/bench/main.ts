@@ -13,6 +13,7 @@ import { spawnCollect } from '../../test/support/spawn';
 import { createLimiter } from '../../src/http/limiter';
 import { startMarathonEmulator } from '../../src/sandbox/marathon';
 import { historyRows } from './history';
+import { kubernetes } from './kubernetes';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy';
 import { LOAD_ENVIRONMENT, startLoadWorld } from './load-world';
 
@@ -555,6 +556,7 @@ async function main(): Promise<void> {
   });
   rows.push(...history.rows);
   results.history = history.results;
+  await kubernetes(rows, results, { root: ROOT, quick: QUICK });
   printTable(rows);
   results.rows = rows;
   results.totalSeconds = (Date.now() - started) / 1000;

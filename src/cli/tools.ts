@@ -7,14 +7,15 @@ import { exitCodes } from './rules';
 export function declareTools(program: Command, act: Act): void {
   const demo = program
     .command('demo')
-    .description('Run the whole story on an embedded registry and Marathon emulator (loopback only).');
+    .description('Run the whole story on an embedded registry and Marathon emulator (loopback only).')
+    .option('--kubernetes', 'the same story on a Kubernetes API emulator, through a kubeconfig');
   exitCodes(demo, {
     0: 'the story ran and ended as told',
     1: 'it did not (the message says where), or a bug',
     2: 'bad usage',
     3: undefined,
   });
-  examples(demo, ['rollback demo', 'npm run demo']);
+  examples(demo, ['rollback demo', 'rollback demo --kubernetes', 'npm run demo']);
   act(demo, async (options, ctx) => {
     const { demo: execute } = await import('../commands/demo');
     return execute(options, ctx);

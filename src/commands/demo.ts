@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CommandContext } from './context';
 import { RollbackFailedError } from '../errors';
 import { colorEnabled, paint } from '../util/log';
+import { step, table } from './demo-steps';
 import { dayIn } from '../plan/days';
 import { startStoryWorld, type StoryWorld } from '../sandbox/world';
 import { STORY_REPOSITORIES, storyApps } from '../sandbox/story';
@@ -15,6 +15,7 @@ import { STORY_REPOSITORIES, storyApps } from '../sandbox/story';
  * demo checks the outcome itself, so it doubles as an acceptance test.
  */
 export async function demo(_options: Record<string, unknown>, ctx: CommandContext): Promise<number> {
+  if (_options.kubernetes) return (await import('./demo-kubernetes')).demoKubernetes(ctx);
   const color = paint(colorEnabled(ctx.stdout as { isTTY?: boolean }));
   const say = (s = '') => ctx.stdout.write(s + '\n');
   const now = new Date();
@@ -195,39 +196,4 @@ function appImages(world: StoryWorld): Map<string, string> {
     out.set(String(app.id), (image ?? '').replace(`${world.registryHost}/`, ''));
   }
   return out;
-}
-
-function table(say: (s: string) => void, header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `   ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
-  say(line(header));
-  for (const r of rows) say(line(r));
-}
-
-/** Run one CLI step as a child process; its stdout is shown and returned, its stderr passes through. */
-async function step(
-  ctx: CommandContext,
-  say: (s: string) => void,
-  color: ReturnType<typeof paint>,
-  args: string[],
-  env: NodeJS.ProcessEnv = ctx.env,
-): Promise<string> {
-  say(color.cyan(`   $ rollback ${args.join(' ')}`));
-  const self = require.main?.filename ?? process.argv[1]!;
-  // The child gets our own stderr when it is the process's: on a terminal it then draws its live
-  // progress lines itself, as it would for a user.
-  const inherit = ctx.stderr === process.stderr;
-  const child = spawn(process.execPath, [self, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', inherit ? 'inherit' : 'pipe'],
-  });
-  let stdout = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    ctx.stdout.write(d);
-  });
-  child.stderr?.on('data', (d: Buffer) => ctx.stderr.write(d));
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-  if (code !== 0) throw new RollbackFailedError(`demo step \`rollback ${args[0]}\` failed with exit ${code}`);
-  return stdout;
 }

@@ -69,12 +69,14 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
       point.kind === 'day' ? point.date : point.at,
       logger,
     );
+    const scopeFlag = settings.target.kind === 'kubernetes' ? '--namespace' : '--group';
     const plan =
       point.kind === 'instant' && settings.source === 'marathon'
         ? await planHistoryRun(target, environment, settings, point, catalog, ctx.env, logger)
         : guardEnvironment(
             planRollback(catalog!, point, environment.apps, {
               group: settings.group,
+              scopeFlag,
               allowMissing: settings.allowMissing,
               pinDigest: settings.pinDigest,
               ...(settings.approver ? { approver: settings.approver } : {}),
@@ -83,6 +85,7 @@ export async function run(raw: Record<string, unknown>, ctx: CommandContext): Pr
               ...describedFilter(catalog!.environment, catalog!.tagPattern),
               environment: catalog!.environment,
               allow: settings.crossEnvironment,
+              scopeFlag,
             },
           );
     // After the plan: when it fails for want of an app, its message already names these.

@@ -35,7 +35,8 @@ export async function status(raw: Record<string, unknown>, ctx: CommandContext):
     tls: { insecure: options.insecure, caFile: options.caFile },
     timeoutMs: 60_000,
   });
-  logger.info(`${connection.where} (${connection.credentials}): listing apps under ${group}`);
+  const what = connection.kind === 'kubernetes' ? 'the workloads of namespace' : 'apps under';
+  logger.info(`${connection.where} (${connection.credentials}): listing ${what} ${group}`);
   const workloads = await connection.list();
   const apps = workloads.map((w) => ({ id: w.id, ...(w.image ? { image: w.image } : {}) }));
   const report = environmentStatus(catalog, apps, group);

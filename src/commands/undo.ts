@@ -143,7 +143,7 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
     );
     ctx.stdout.write(redact(options.json ? resultJson(result) : formatResultTable(result)));
     if (result.outcome === 'succeeded') return 0;
-    return failed(result, outcomes, journal.file);
+    return failed(result, outcomes, journal.file, target.kind === 'kubernetes' ? 'Kubernetes' : 'Marathon');
   } finally {
     lock?.release();
   }
@@ -156,6 +156,8 @@ function failed(
   result: ReturnType<typeof undoResult>,
   outcomes: Array<{ appId: string; ok: boolean; changed: boolean; unreachable?: boolean }>,
   recordFile: string,
+  /** Where the apps run, by name: Marathon or Kubernetes. */
+  orchestrator: string,
 ): never {
   const apps = result.services.flatMap((s) => s.apps);
   const back = apps.filter((a) => a.status === 'restored').map((a) => a.id);
@@ -165,9 +167,12 @@ function failed(
     ? `back on their images from before: ${back.join(', ')}`
     : 'no app was put back';
   if (outcomes.some((o) => o.unreachable))
-    throw new UnavailableError(`undo incomplete, Marathon could not be reached (${list}); ${backText}`, {
-      hint: `run undo again when Marathon answers (${recordFile})`,
-    });
+    throw new UnavailableError(
+      `undo incomplete, ${orchestrator} could not be reached (${list}); ${backText}`,
+      {
+        hint: `run undo again when ${orchestrator} answers (${recordFile})`,
+      },
+    );
   throw new RollbackFailedError(`undo incomplete (${list}); ${backText}`, {
     hint: `--force puts drifted apps back anyway; run undo again once the cause is fixed (${recordFile})`,
   });

@@ -28,18 +28,42 @@ export interface KubeAccess {
   authorization(fresh?: boolean): Promise<string | undefined>;
 }
 
+const namesOf = (list: ReadonlyArray<{ name: string }>) => new Set(list.map((x) => x.name));
+
+/**
+ * kubectl's merge of several kubeconfig files: the first file to name a cluster, user or context
+ * (or to set current-context) wins. client-node's own mergeConfig throws on a name seen twice, as
+ * when two files both have a user `admin`.
+ */
+function mergeFirstWins(into: KubeConfig, more: KubeConfig): void {
+  const [clusters, users, contexts] = [
+    namesOf(into.getClusters()),
+    namesOf(into.getUsers()),
+    namesOf(into.getContexts()),
+  ];
+  for (const cluster of more.getClusters()) if (!clusters.has(cluster.name)) into.addCluster(cluster);
+  for (const user of more.getUsers()) if (!users.has(user.name)) into.addUser(user);
+  for (const context of more.getContexts()) if (!contexts.has(context.name)) into.addContext(context);
+  if (!into.getCurrentContext() && more.getCurrentContext()) into.setCurrentContext(more.getCurrentContext());
+}
+
 function load(env: NodeJS.ProcessEnv): KubeConfig {
   const kc = new KubeConfig();
   const files = (env.KUBECONFIG ?? '').split(path.delimiter).filter(Boolean);
   const home = path.join(env.HOME || os.homedir(), '.kube', 'config');
   try {
     if (files.length > 0) {
-      kc.loadFromFile(files[0]!);
-      for (const file of files.slice(1)) {
-        if (!existsSync(file)) continue; // kubectl skips missing ones too
+      // kubectl skips the files that do not exist, whichever their place.
+      const present = files.filter((file) => existsSync(file));
+      if (present.length === 0)
+        throw new UsageError(`no file of KUBECONFIG exists (${files.join(', ')})`, {
+          hint: 'set KUBECONFIG to your kubeconfig (Jenkins: kubeconfigCredentialsId)',
+        });
+      kc.loadFromFile(present[0]!);
+      for (const file of present.slice(1)) {
         const more = new KubeConfig();
         more.loadFromFile(file);
-        kc.mergeConfig(more, true);
+        mergeFirstWins(kc, more);
       }
     } else if (existsSync(home)) kc.loadFromFile(home);
     else if (env.KUBERNETES_SERVICE_HOST && existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'))
@@ -83,6 +107,23 @@ export async function kubeAccess(env: NodeJS.ProcessEnv, context: string | undef
     });
   if (cluster.proxyUrl)
     throw new UsageError('proxy-url in the kubeconfig is not supported', { hint: 'use HTTPS_PROXY instead' });
+  // Neither would reach the server (the auth-provider plugins are not in the bundle, and basic
+  // auth left Kubernetes in 1.19): say so now rather than fail later with a 401. The one provider
+  // kept is client-node's tokenFile, which is how it reads the in-cluster service account.
+  const authProvider = user?.authProvider as { name?: unknown; config?: { tokenFile?: unknown } } | undefined;
+  const provider = authProvider?.name;
+  if (authProvider && !authProvider.config?.tokenFile)
+    throw new UsageError(
+      `the kubeconfig user ${user?.name ?? '(none)'} logs in through the ${typeof provider === 'string' ? provider : 'legacy'} auth-provider, which rollback does not support`,
+      {
+        hint: 'use an exec plugin instead (kubectl 1.26+ needs one too: gke-gcloud-auth-plugin, kubelogin for Azure and OIDC)',
+      },
+    );
+  if (user?.username)
+    throw new UsageError(
+      `the kubeconfig user ${user.name} has a username and password (basic auth, removed from Kubernetes in 1.19), which rollback does not send`,
+      { hint: 'use a token, a client certificate or an exec plugin' },
+    );
   registerSecret(user?.token);
   registerSecret(user?.password);
   const options = async (): Promise<https.RequestOptions & { headers?: Record<string, string> }> => {

@@ -9,6 +9,7 @@ import {
 } from '../targets/target';
 import type { Logger } from '../util/log';
 import { sleep } from '../util/sleep';
+import { ObjectBatches } from './batches';
 import { ObjectGoneError, type KubernetesClient } from './client';
 import { imagePatch, type ContainerChange } from './patch';
 import {
@@ -26,8 +27,8 @@ import {
  * Kubernetes as a rollback target: the Deployments and StatefulSets of one namespace (narrowed by
  * --selector), one workload per container. A change is a JSON patch of only the matching
  * containers' images, with a `test` of each image it replaces, so a concurrent change is detected
- * and never overwritten; the containers of one object changed at once go out as one patch (one
- * rollout). A rollout is watched the way kubectl judges it.
+ * and never overwritten; the containers of one object changed by one rollout go out as one patch
+ * (one rollout of the object: batches.ts). A rollout is watched the way kubectl judges it.
  */
 
 export interface KubernetesTargetOptions {
@@ -53,45 +54,42 @@ function workloadsOf(kind: Kind, object: KubeObject): Workload[] {
   return containersOf(kind, object).map((ref) => ({
     id: workloadId(ref),
     ...(ref.image ? { image: ref.image } : {}),
-    changeVersion: templateVersion(object, ref.container),
+    changeVersion: templateVersion(object, ref),
     busy: [],
     raw: { kind, object, ref } satisfies Raw,
   }));
 }
 
+/** The object a workload is a container of: `deployment/shop`. */
+function objectOf(id: string): string {
+  const ref = parseWorkloadId(id);
+  return ref ? `${ref.kind}/${ref.name}` : id;
+}
+
 export function createKubernetesTarget(options: KubernetesTargetOptions): Target {
   const { client, namespace } = options;
   const where = `Kubernetes at ${client.server}, namespace ${namespace}`;
-  /** Container changes of one object collected in the same tick: one patch, one rollout. */
-  const pending = new Map<string, { changes: ContainerChange[]; result: Promise<KubeObject> }>();
-
-  const patchTogether = (
-    kind: Kind,
-    name: string,
-    change: ContainerChange,
-    hasAnnotations: boolean,
-  ): Promise<KubeObject> => {
-    const key = `${kind}/${name}`;
-    let batch = pending.get(key);
-    if (!batch) {
-      const changes: ContainerChange[] = [];
-      const result = new Promise<KubeObject>((resolve, reject) => {
-        setImmediate(() => {
-          pending.delete(key);
-          client
-            .jsonPatch(kind, namespace, name, imagePatch(changes, options.changeCause, hasAnnotations))
-            .then(resolve, reject);
-        });
-      });
-      batch = { changes, result };
-      pending.set(key, batch);
-    }
-    batch.changes.push(change);
-    return batch.result;
-  };
-
   /** One read per object per poll, however many of its containers are being watched. */
   const reads = new Map<string, { at: number; object: Promise<KubeObject> }>();
+  /** The containers of one object changed at once: one patch, one rollout. */
+  const batches = new ObjectBatches<ContainerChange & { hasAnnotations: boolean }, KubeObject>(
+    (key, changes) => {
+      const ref = changes[0]!.ref;
+      return (
+        client
+          .jsonPatch(
+            ref.kind,
+            namespace,
+            ref.name,
+            imagePatch(changes, options.changeCause, changes[0]!.hasAnnotations),
+          )
+          // A read shared before this patch shows the object before it: the watches that follow
+          // (a revert's, after the rollback's own) must read it anew.
+          .finally(() => reads.delete(key))
+      );
+    },
+  );
+
   const readShared = (kind: Kind, name: string, signal?: AbortSignal) => {
     const key = `${kind}/${name}`;
     const cached = reads.get(key);
@@ -118,6 +116,9 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
       return lists.flatMap((objects, i) => objects.flatMap((o) => workloadsOf(KINDS[i]!, o)));
     },
 
+    begin: (id) => batches.begin(objectOf(id), id),
+    end: (id) => batches.end(objectOf(id), id),
+
     async unmanaged() {
       return [];
     },
@@ -142,15 +143,15 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
       const { kind, ref, object: read } = workload.raw as Raw;
       const annotated = read.metadata?.annotations !== undefined;
       try {
-        const object = await patchTogether(
-          kind,
-          ref.name,
-          { ref, ...(workload.image ? { from: workload.image } : {}), to: image },
-          annotated,
-        );
+        const object = await batches.add(`${kind}/${ref.name}`, workload.id, {
+          ref,
+          ...(workload.image ? { from: workload.image } : {}),
+          to: image,
+          hasAnnotations: annotated,
+        });
         return {
           changeId: `generation ${object.metadata?.generation ?? 0}`,
-          version: templateVersion(object, ref.container),
+          version: templateVersion(object, ref),
         };
       } catch (err) {
         if (err instanceof ObjectGoneError)
@@ -194,7 +195,8 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
         }
         try {
           const object = await readShared(ref.kind, ref.name, request.signal);
-          const now = containersOf(ref.kind, object).find((c) => c.container === ref.container)?.image;
+          const mine = containersOf(ref.kind, object).find((c) => c.container === ref.container);
+          const now = mine?.image;
           if (now !== request.image) {
             const message = `was changed by someone else while rolling out (now ${displayVersion(now ?? '?')})`;
             report(`failed: ${message}`);
@@ -203,7 +205,7 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
           const state = rolloutState(ref.kind, object, generation);
           if (state.done) {
             report(`on ${displayVersion(request.image)}, rolled out`);
-            return { ok: true, elapsedMs: elapsed(), version: templateVersion(object, ref.container) };
+            return { ok: true, elapsedMs: elapsed(), version: templateVersion(object, mine!) };
           }
           if (state.failed) {
             report(`failed: ${state.failed}`);

@@ -78,18 +78,20 @@ export function containersOf(kind: Kind, object: KubeObject): ContainerRef[] {
 }
 
 /**
- * What only a change of the pod template moves (never a scale, never a status write): the version
- * a change of ours is judged by, as Marathon's lastConfigChangeAt is there. Per container, the
- * other containers' images are left out: the rollback changes each container's image on its own
- * (with --concurrency 1, one patch each), and one container's change is not someone else's change
- * of another; any other edit of the template (env, resources, another image by hand) is.
+ * What only a change of the pod template moves (never a scale, never a status write), as one
+ * container sees it: the version a change of ours is judged by, as Marathon's lastConfigChangeAt is
+ * there. The other containers' images are left out, so that the same rollback changing them in
+ * another patch (with --concurrency) does not look like someone else's change; anything else in the
+ * template (env, another image put by hand on this container, a restart annotation) moves it.
  */
-export function templateVersion(object: KubeObject, container?: string): string {
+export function templateVersion(object: KubeObject, container: Pick<ContainerRef, 'init' | 'index'>): string {
   const template = structuredClone(object.spec?.template ?? {});
-  if (container !== undefined) {
-    for (const list of [template.spec?.containers, template.spec?.initContainers])
-      for (const c of list ?? []) if (c.name !== container) delete c.image;
-  }
+  const others = (list: Array<{ image?: string }> | undefined, init: boolean) =>
+    list?.forEach((c, index) => {
+      if (init !== container.init || index !== container.index) delete c.image;
+    });
+  others(template.spec?.containers, false);
+  others(template.spec?.initContainers, true);
   return `template:${createHash('sha256').update(canonical(template)).digest('hex').slice(0, 24)}`;
 }
 
@@ -127,10 +129,12 @@ export function rolloutState(kind: Kind, object: KubeObject, generation: number)
   const ready = status.readyReplicas ?? 0;
   if (ready < want) return { done: false, progress: `${ready}/${want} pods ready` };
   const strategy = object.spec?.updateStrategy;
+  // The controller never moves currentRevision for OnDelete (kubernetes/kubernetes#73492): the end
+  // is every pod back, by hand, on the update revision.
   if (strategy?.type === 'OnDelete')
-    return status.updateRevision === status.currentRevision
+    return (status.updatedReplicas ?? 0) >= want
       ? { done: true }
-      : { done: false, progress: 'waiting for pods to be deleted (OnDelete)' };
+      : { done: false, progress: 'waiting for its pods to be deleted by hand (OnDelete)' };
   const partition = strategy?.rollingUpdate?.partition ?? 0;
   if (partition > 0)
     return (status.updatedReplicas ?? 0) >= want - partition

@@ -73,7 +73,11 @@ export function formatImageReference(ref: ImageReference): string {
  */
 export function isImageOf(image: string, repository: string): boolean {
   const ref = parseImageReference(image);
-  if (!ref) return false;
+  return ref !== undefined && isReferenceOf(ref, repository);
+}
+
+/** isImageOf for a reference parsed once: a plan matches every app with every repository. */
+export function isReferenceOf(ref: ImageReference, repository: string): boolean {
   if (ref.path === repository) return true;
   const onHub = ref.domain === undefined || DOCKER_HUB.has(ref.domain.toLowerCase());
   return onHub && !ref.path.includes('/') && repository === `library/${ref.path}`;

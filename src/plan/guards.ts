@@ -76,6 +76,8 @@ export interface EnvironmentGuard {
   environment: string;
   /** --cross-environment: accept them, marked in the plan. */
   allow: boolean;
+  /** How the user named the environment, for the hint: --group (default) or --namespace. */
+  scopeFlag?: '--group' | '--namespace';
 }
 
 /**
@@ -99,7 +101,7 @@ export function guardEnvironment(plan: RollbackPlan, guard: EnvironmentGuard): R
     throw new InputError(
       `rollback.json is of environment ${guard.environment}, but ${foreign.join(', ')}, not one of its ${guard.description}; nothing was changed`,
       {
-        hint: `check --group and --dump; if these apps really are to get ${guard.environment} images, pass --cross-environment (Jenkins: crossEnvironment: true)`,
+        hint: `check ${guard.scopeFlag ?? '--group'} and --dump; if these apps really are to get ${guard.environment} images, pass --cross-environment (Jenkins: crossEnvironment: true)`,
       },
     );
   return { ...plan, services };

@@ -3,7 +3,7 @@ import { describePoint, pointLabel, type RollbackPoint } from './point';
 import { fromCatalogRegistry, listed } from './registry-hosts';
 import { imageAtPoint } from './snapshot';
 import { InputError } from '../errors';
-import { isImageOf, parseImageReference, withTag } from '../marathon/image';
+import { isReferenceOf, parseImageReference, withTag } from '../marathon/image';
 
 /**
  * What `run` will do, decided from data alone: the catalog, the chosen day and the apps found in
@@ -170,6 +170,8 @@ export function serviceNames(repositories: readonly string[]): Map<string, strin
 
 export interface PlanOptions extends SelectOptions {
   group: string;
+  /** How the user named the environment, for the hints: --group (Marathon, default) or --namespace. */
+  scopeFlag?: '--group' | '--namespace';
   pinDigest?: boolean;
   approver?: string;
 }
@@ -191,9 +193,14 @@ export function planRollback(
   const services: ServicePlan[] = [];
   const withoutApp: string[] = [];
   const foreign: string[] = [];
+  // Each image parsed once, not once per repository: 500 workloads are 250,000 matches.
+  const references = new Map(apps.map((app) => [app, app.image && parseImageReference(app.image)]));
   for (const [i, selection] of selections.entries()) {
     const matching = apps
-      .filter((app) => app.image !== undefined && isImageOf(app.image, selection.repository))
+      .filter((app) => {
+        const ref = references.get(app);
+        return ref ? isReferenceOf(ref, selection.repository) : false;
+      })
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     if (matching.length === 0) withoutApp.push(selection.repository);
     for (const app of matching) {
@@ -217,7 +224,10 @@ export function planRollback(
         noImage.length > 0 ? ` (apps with no Docker image: ${listed(noImage)})` : ''
       }; nothing was changed`,
       {
-        hint: 'check --group, or create rollback.json with `rollback get` for the repositories of this group',
+        hint:
+          options.scopeFlag === '--namespace'
+            ? 'check --namespace and --selector, or create rollback.json with `rollback get` for the repositories of this namespace'
+            : 'check --group, or create rollback.json with `rollback get` for the repositories of this group',
       },
     );
   }

@@ -89,7 +89,13 @@ export async function rollOut(
           options.logger.status(item.label, `not started (${why})`);
           return { appId: item.appId, changed: false, ok: false, skipped: true, deploymentRunning: false };
         }
-        const outcome = await rollOutOne(item, options);
+        options.target.begin?.(item.appId);
+        let outcome: RolloutOutcome;
+        try {
+          outcome = await rollOutOne(item, options);
+        } finally {
+          options.target.end?.(item.appId);
+        }
         if (!outcome.ok) failed = true;
         return outcome;
       }),

@@ -73,6 +73,13 @@ export interface Target {
   record(): TargetRecord;
   /** Every workload of the environment. */
   list(): Promise<Workload[]>;
+  /**
+   * A rollout starts and ends its work on a workload (optional). Kubernetes, whose objects hold a
+   * workload per container, holds a change back until every workload of the same object in work
+   * has asked for its own or ended, and sends them as one change.
+   */
+  begin?(id: string): void;
+  end?(id: string): void;
   /** Warnings about parts of the environment a rollback does not change (Marathon pods). */
   unmanaged(): Promise<string[]>;
   /** One workload now; throws WorkloadGoneError when it no longer exists. */

@@ -33,6 +33,7 @@ it('`npm run bench -- --quick` measures every target and writes the results file
     rows: Array<{ measure: string; ratio: number; met: boolean }>;
     discovery: { coldRequests: number; warmRequests: number; trustedRequests: number };
     history: { cold: Record<string, number>; warm: Record<string, number> };
+    kubernetes: { dryRunApiRequests: number; lists: { deployments: number; statefulsets: number } };
   };
   expect(results.quick).toBe(true);
   expect(results.rows.map((r) => r.measure.split(/[,:(]/)[0]!.trim())).toEqual([
@@ -49,6 +50,8 @@ it('`npm run bench -- --quick` measures every target and writes the results file
     'get load',
     'history cold',
     'history warm',
+    'run --kubernetes',
+    'run --kubernetes --dry-run',
   ]);
   for (const row of results.rows) {
     expect(row.ratio).toBeGreaterThan(0);
@@ -66,5 +69,10 @@ it('`npm run bench -- --quick` measures every target and writes the results file
   expect(results.history).toMatchObject({
     cold: { total: 1 + 4 + 4 * 6, lists: 4, versions: 24, other: 1 },
     warm: { total: 1 + 4, lists: 4, versions: 0, other: 1 },
+  });
+  // The dry run over a namespace reads it with one list per kind and nothing else.
+  expect(results.kubernetes).toMatchObject({
+    dryRunApiRequests: 2,
+    lists: { deployments: 1, statefulsets: 1 },
   });
 });

@@ -62,7 +62,7 @@ describe('defaults from the environment', () => {
       ok: true,
       dates: readJson(catalog).offeredDates,
       catalog,
-      // The story's develop releases: frontend 6, api 7, billing 5, all dated.
+      // The story's develop releases: frontend 6, api 8 (the 1.5.1 hotfix among them), billing 5, all dated.
       repositories: [
         {
           name: 'shop/frontend',
@@ -72,7 +72,7 @@ describe('defaults from the environment', () => {
         },
         {
           name: 'shop/api',
-          images: 7,
+          images: 8,
           undated: 0,
           newest: { tag: '1.7.0-develop', created: expect.any(String) },
         },

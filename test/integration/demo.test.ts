@@ -57,6 +57,29 @@ describe('the newcomer demo', () => {
     expect(seconds).toBeLessThan(30);
   });
 
+  it('tells the same story on the Kubernetes emulator with --kubernetes', () => {
+    const res = spawnSync(process.execPath, [BUNDLE, 'demo', '--kubernetes'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '' },
+      timeout: 60_000,
+    });
+    expect(res.stderr).not.toMatch(/rollback: /);
+    expect(res.status).toBe(0);
+    const out = res.stdout;
+    expect(out).toMatch(
+      /^\s+\$ rollback run --date \d{4}-\d{2}-\d{2} .*--kubernetes --namespace dev --dry-run$/m,
+    );
+    expect(out).toMatch(
+      /^billing\s+deployment\/billing\/billing\s+1\.5\.0-develop\s+1\.4\.0-develop\s+newest earlier image from \d{4}-\d{2}-\d{2}$/m,
+    );
+    // Read back from the emulator: dev on yesterday's images, the decoys as they were.
+    expect(out).toMatch(/dev\/api\/api\s+shop\/api:1\.7\.0-develop\s+shop\/api:1\.6\.0-develop$/m);
+    expect(out).toMatch(/dev\/gateway-api\/gateway-api\s+(\S+)\s+\1\s+decoy/);
+    expect(out).toMatch(/dev2\/api\/api\s+(\S+)\s+\1\s+decoy/);
+    expect(out).toMatch(/^\s+2\s+rollback to \d{4}-\d{2}-\d{2}$/m);
+    expect(out).toContain('Demo finished.');
+  });
+
   it('sandbox keeps both servers up, prints the commands, and stops on SIGINT', async () => {
     const child = spawn(process.execPath, [BUNDLE, 'sandbox'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

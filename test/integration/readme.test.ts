@@ -2,11 +2,15 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStoryWorld, type StoryWorld } from '../../src/sandbox/world';
+import { startKubernetesEmulator, type KubernetesEmulator } from '../../src/sandbox/kubernetes';
+import { storyDeployment, storyWorkload } from '../../src/sandbox/kubernetes/story';
+import { storyApps } from '../../src/sandbox/story';
 import { spawnCollect } from '../support/spawn';
 
 /**
  * Every command in the README is run: the helper's commands here, in README order, against the
- * demo's world (embedded registry with basic auth, Marathon emulator in DC/OS mode); the others by
+ * demo's world (embedded registry with basic auth, Marathon emulator in DC/OS mode, and a Kubernetes
+ * emulator whose namespace shop-dev runs dev's services, context staging); the others by
  * the test or CI step named in COVERED_ELSEWHERE, which this test checks exists. A command added
  * to the README without either fails here.
  */
@@ -98,6 +102,7 @@ describe('the README', () => {
 
   describe('its helper commands, run in order against the demo world', () => {
     let world: StoryWorld;
+    let kubernetes: KubernetesEmulator;
     let cwd: string;
     const secrets = { registry: 'readme-registry-pw', dcos: 'readme-dcos-pw' };
     const env: Record<string, string> = {
@@ -117,8 +122,16 @@ describe('the README', () => {
       cwd = mkdtempSync(path.join(os.tmpdir(), 'rollback-readme-'));
       // Caches (image dates, Marathon's versions) in this test's folder, not the developer's.
       env.XDG_CACHE_HOME = path.join(cwd, 'cache');
+      kubernetes = await startKubernetesEmulator({ rolloutMs: 300 });
+      for (const app of storyApps(new Date()).filter((a) => a.id.startsWith('/ds/dev/') && !a.decoy))
+        kubernetes.addDeployment(
+          storyDeployment({ ...storyWorkload(app, world.registryHost), namespace: 'shop-dev' }),
+        );
+      env.KUBECONFIG = kubernetes.kubeconfig({ context: 'staging', namespace: 'shop-dev' });
     });
-    afterAll(() => world?.stop());
+    afterAll(async () => {
+      await Promise.allSettled([world?.stop(), kubernetes?.close()]);
+    });
 
     /** README placeholders → this world; any other example host is a README error. */
     function localize(arg: string): string {
@@ -190,6 +203,10 @@ describe('the README', () => {
       // After run and then undo, the apps are back on today's images.
       const api = world.marathon.getApp('/ds/dev/shop/api') as { container: { docker: { image: string } } };
       expect(api.container.docker.image).toMatch(/shop\/api:1\.7\.0-develop$/);
+      // The Kubernetes commands ran against shop-dev: rolled back, then undone.
+      const deployment = kubernetes.get('deployments', 'shop-dev', 'api') as any;
+      expect(deployment.spec.template.spec.containers[0].image).toMatch(/shop\/api:1\.7\.0-develop$/);
+      expect(deployment.metadata.generation).toBe(3);
       // A dozen helper runs and the demo one after another: room for a busy machine.
     }, 240_000);
   });
