@@ -147,7 +147,7 @@ function servicePhrase(s: ServiceResult, date: string): string {
     case 'failed':
       return `${s.service} FAILED on ${now}`;
     case 'deleted':
-      return `${s.service} DELETED from Marathon (not recreated)`;
+      return `${s.service} DELETED (not recreated)`;
     case 'revert-failed':
       return `${s.service} REVERT FAILED, on ${now}`;
     case 'drifted':

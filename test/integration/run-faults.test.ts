@@ -146,7 +146,7 @@ const SCENARIOS: Scenario[] = [
     exit: 1,
     end: { [APP.api]: 'before', [APP.billing]: 'deleted' },
     summary:
-      'dev → 2026-11-27 FAILED, reverted: api back on 1.5.0-develop, billing DELETED from Marathon (not recreated), frontend unchanged',
+      'dev → 2026-11-27 FAILED, reverted: api back on 1.5.0-develop, billing DELETED (not recreated), frontend unchanged',
     check: (_ctx, stderr) => {
       expect(stderr).toContain(`app ${APP.billing} does not exist`);
       expect(stderr).toContain('not recreated');
