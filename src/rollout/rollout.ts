@@ -197,8 +197,16 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
 
   logger.status(item.label, `deploying ${displayVersion(item.to)}`);
   // Written before the request: if we are killed before the answer reaches the journal, the next
-  // run or undo knows that a deployment of this image may be ours. Nothing is sent unrecorded.
-  if (!(await journal.record(item.appId, { action: options.action, outcome: 'requested', image: item.to }))) {
+  // run or undo knows that a deployment of this image may be ours. No new image is sent
+  // unrecorded. Putting an app back is the exception: it goes to the image the journal on disk
+  // already names as the app's from before, which is what an undo from that journal would do, so
+  // a journal that can no longer be written must not keep the environment half rolled back.
+  const recorded = await journal.record(item.appId, {
+    action: options.action,
+    outcome: 'requested',
+    image: item.to,
+  });
+  if (!recorded && !putsBack) {
     logger.status(item.label, 'not started (the journal cannot be written)');
     return { ...base, skipped: true, changed: false, ok: false, deploymentRunning: false };
   }
