@@ -172,6 +172,14 @@ describe('fault proxy', () => {
     expect(p.log.map((e) => e.fault)).toEqual(['lost-reply', undefined]);
   });
 
+  it('forwardFirst: the target gets the request and acts on it, the client gets the fault’s status', async () => {
+    const p = await proxy();
+    p.addRule({ path: /^\/apps\/b$/, fault: { status: 503, forwardFirst: true }, times: 1 });
+    expect(await statusOf(`${p.url}/apps/b`, 'PUT')).toBe(503);
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['PUT /apps/b']);
+    expect(p.log.map((e) => e.fault)).toEqual(['503']);
+  });
+
   it('trickle: the answer arrives whole, but a byte every `trickleMs`', async () => {
     const p = await proxy();
     p.addRule({ path: /^\/slow$/, fault: { trickleMs: 20 } });

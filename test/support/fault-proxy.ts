@@ -20,11 +20,19 @@ export type Fault =
   | 503
   | 429
   | 'reset'
-  | { status: number; headers?: Record<string, string>; body?: string }
+  | StatusFault
   /** Forwarded, so the target acts on it, but its answer is dropped: the connection is reset. */
   | 'lost-reply'
   /** Forwarded, and the answer relayed one byte every `trickleMs`: an idle timeout never fires. */
   | { trickleMs: number };
+
+export interface StatusFault {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Forward the request first (the target acts on it), then answer this instead of its answer. */
+  forwardFirst?: boolean;
+}
 
 export interface FaultRule {
   /** Default: any. */
@@ -86,10 +94,13 @@ export function faultName(fault: Fault): string {
 }
 
 /** Faults that need the target's answer: the request is forwarded first. */
-type AfterForward = 'lost-reply' | { trickleMs: number };
+type AfterForward = 'lost-reply' | { trickleMs: number } | (StatusFault & { forwardFirst: true });
 
 function isAfterForward(fault: Fault): fault is AfterForward {
-  return fault === 'lost-reply' || (typeof fault === 'object' && 'trickleMs' in fault);
+  return (
+    fault === 'lost-reply' ||
+    (typeof fault === 'object' && ('trickleMs' in fault || fault.forwardFirst === true))
+  );
 }
 
 /** Relay `up` one byte at a time; stops when the client goes away. */
@@ -139,6 +150,12 @@ function inject(
     req.socket.destroy();
     return;
   }
+  // Read what the client sends before answering, so the connection stays usable for the next.
+  req.resume();
+  req.on('end', () => answer(res, fault));
+}
+
+function answer(res: http.ServerResponse, fault: 500 | 502 | 503 | 429 | StatusFault): void {
   const status = typeof fault === 'object' ? fault.status : fault;
   const body = Buffer.from(
     typeof fault === 'object' && fault.body !== undefined ? fault.body : `injected fault ${status}\n`,
@@ -149,12 +166,8 @@ function inject(
     ...(status === 429 ? { 'Retry-After': '1' } : {}),
     ...(typeof fault === 'object' ? fault.headers : {}),
   };
-  // Read what the client sends before answering, so the connection stays usable for the next.
-  req.resume();
-  req.on('end', () => {
-    res.writeHead(status, headers);
-    res.end(body);
-  });
+  res.writeHead(status, headers);
+  res.end(body);
 }
 
 export async function startFaultProxy(options: {
@@ -201,9 +214,10 @@ export async function startFaultProxy(options: {
         agent,
       },
       (up) => {
-        if (fault === 'lost-reply') {
+        if (fault === 'lost-reply' || (typeof fault === 'object' && 'status' in fault)) {
           up.resume();
-          req.socket.destroy();
+          if (fault === 'lost-reply') req.socket.destroy();
+          else answer(res, fault);
           return;
         }
         const headers = { ...up.headers };
