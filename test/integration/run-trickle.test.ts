@@ -28,7 +28,7 @@ import {
 
 const env = MARATHON_ENV;
 const API_READ = /^\/v2\/apps\/ds\/dev\/shop\/api$/;
-/** How long the old behaviour (waiting for the whole trickle) is given before the run is killed. */
+/** How long a run waiting for the whole trickle (minutes) is given before it is killed. */
 const GIVE_UP_MS = 100_000;
 
 describe('run while Marathon trickles its answers (bundled helper, emulator behind a fault proxy)', () => {
@@ -87,38 +87,46 @@ describe('run while Marathon trickles its answers (bundled helper, emulator behi
     return result.then((r) => ({ ...r, trickleAt, putBackAt, endAt: Date.now() }));
   }
 
-  it('--timeout 4 still fires while the read trickles: api is put back, exit 1', async () => {
-    const result = await runThroughProxy(['--timeout', '4'], () => undefined);
-    expect(result.code).toBe(1);
-    expect(result.trickleAt).toBeGreaterThan(0);
-    // The watch gives a read its remaining time plus a second; a generous bound for a busy machine.
-    expect(result.putBackAt - result.trickleAt).toBeLessThan(4_000 + 20_000);
-    expect(lastLine(result.stderr)).toMatch(
-      /^rollback: the rollback to 2026-11-27 failed \(\/ds\/dev\/shop\/api: not confirmed within 4s: no complete answer from Marathon in time \(the request was abandoned\); put back\); every changed app is back on its previous image/,
-    );
-    expect(JSON.parse(result.stdout).summary).toBe(
-      'dev → 2026-11-27 FAILED, reverted: api FAILED on 1.5.0-develop, billing back on 1.4.0-develop, frontend unchanged',
-    );
-    expect(images()).toEqual(original());
-    expect(readJson(journalOf(dir)).status).toBe('reverted');
-  });
+  it(
+    '--timeout 4 still fires while the read trickles: api is put back, exit 1',
+    async () => {
+      const result = await runThroughProxy(['--timeout', '4'], () => undefined);
+      expect(result.code).toBe(1);
+      expect(result.trickleAt).toBeGreaterThan(0);
+      // The watch gives a read its remaining time plus a second; a generous bound for a busy machine.
+      expect(result.putBackAt - result.trickleAt).toBeLessThan(4_000 + 20_000);
+      expect(lastLine(result.stderr)).toMatch(
+        /^rollback: the rollback to 2026-11-27 failed \(\/ds\/dev\/shop\/api: not confirmed within 4s: no complete answer from Marathon in time \(the request was abandoned\); put back\); every changed app is back on its previous image/,
+      );
+      expect(JSON.parse(result.stdout).summary).toBe(
+        'dev → 2026-11-27 FAILED, reverted: api FAILED on 1.5.0-develop, billing back on 1.4.0-develop, frontend unchanged',
+      );
+      expect(images()).toEqual(original());
+      expect(readJson(journalOf(dir)).status).toBe('reverted');
+    },
+    2 * GIVE_UP_MS,
+  );
 
-  it('SIGTERM during the trickle: the watch gives up the read at once and api is put back, exit 1', async () => {
-    let signalAt = 0;
-    const result = await runThroughProxy(['--timeout', '600'], (child) => {
-      signalAt = Date.now();
-      child.kill('SIGTERM');
-    });
-    expect(result.code).toBe(1);
-    expect(signalAt).toBeGreaterThan(0);
-    // Promptly: not after the answer (minutes of trickle), nor after --timeout.
-    expect(result.putBackAt - signalAt).toBeLessThan(15_000);
-    expect(result.endAt - signalAt).toBeLessThan(30_000);
-    expect(result.stderr).toContain('SIGTERM: starting no more deployments; putting back what was changed');
-    expect(JSON.parse(result.stdout).summary).toMatch(
-      /^dev → 2026-11-27 INTERRUPTED \(SIGTERM\), reverted: /,
-    );
-    expect(images()).toEqual(original());
-    expect(readJson(journalOf(dir)).status).toBe('reverted');
-  });
+  it(
+    'SIGTERM during the trickle: the watch gives up the read at once and api is put back, exit 1',
+    async () => {
+      let signalAt = 0;
+      const result = await runThroughProxy(['--timeout', '600'], (child) => {
+        signalAt = Date.now();
+        child.kill('SIGTERM');
+      });
+      expect(result.code).toBe(1);
+      expect(signalAt).toBeGreaterThan(0);
+      // Promptly: not after the answer (minutes of trickle), nor after --timeout.
+      expect(result.putBackAt - signalAt).toBeLessThan(15_000);
+      expect(result.endAt - signalAt).toBeLessThan(30_000);
+      expect(result.stderr).toContain('SIGTERM: starting no more deployments; putting back what was changed');
+      expect(JSON.parse(result.stdout).summary).toMatch(
+        /^dev → 2026-11-27 INTERRUPTED \(SIGTERM\), reverted: /,
+      );
+      expect(images()).toEqual(original());
+      expect(readJson(journalOf(dir)).status).toBe('reverted');
+    },
+    2 * GIVE_UP_MS,
+  );
 });
