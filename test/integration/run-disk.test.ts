@@ -94,15 +94,22 @@ describe('run on a disk that fails (bundled helper, tmpfs as --dump, Marathon em
   );
 
   it.each([
-    ['filled up', 'ENOSPC (no space left on the device)', (d: SmallDisk) => d.fill()],
-    ['remounted read-only', 'EROFS (the file system is read-only)', (d: SmallDisk) => d.readOnly()],
+    ['filled up', 'ENOSPC (no space left on the device)', (d: SmallDisk) => d.fill(), []],
+    ['remounted read-only', 'EROFS (the file system is read-only)', (d: SmallDisk) => d.readOnly(), []],
+    // A rollback the journal can no longer follow is not left half done, whatever --on-failure says.
+    [
+      'filled up under --on-failure keep',
+      'ENOSPC (no space left on the device)',
+      (d: SmallDisk) => d.fill(),
+      ['--on-failure', 'keep'],
+    ],
   ])(
     'the disk %s while api deploys: billing never starts, api is put back, exit 1 naming the journal and the cause',
-    async (_how, cause, fail) => {
+    async (_how, cause, fail, flags) => {
       const { dir } = diskWithCatalog('1m');
       let failed = false;
       const result = await runBundle(
-        runArgs({ dir, marathon: marathon!.url }, '--concurrency', '1', '--timeout', '60'),
+        runArgs({ dir, marathon: marathon!.url }, '--concurrency', '1', '--timeout', '60', ...flags),
         env,
         undefined,
         (child) => {
