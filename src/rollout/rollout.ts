@@ -201,6 +201,10 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
   // unrecorded. Putting an app back is the exception: it goes to the image the journal on disk
   // already names as the app's from before, which is what an undo from that journal would do, so
   // a journal that can no longer be written must not keep the environment half rolled back.
+  // Whose deployment holds the app is judged by the changes asked for before this one: with this
+  // request counted, the last change would be ours-to-come, and a change of ours whose answer was
+  // lost (killed in between) would look like someone else's lock.
+  const earlierSteps = [...steps()];
   const recorded = await journal.record(item.appId, {
     action: options.action,
     outcome: 'requested',
@@ -222,7 +226,7 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
       return fail((err as Error).message, false, { unreachable: err instanceof UnavailableError });
     // Our own earlier deployment of this app (e.g. one that hangs) may be cancelled without asking;
     // anybody else's only with --force.
-    const ours = await ownChangesInFlight(workload, steps(), target);
+    const ours = await ownChangesInFlight(workload, earlierSteps, target);
     if (err.changeIds.length === 0 || !err.changeIds.every((id) => ours.includes(id)))
       return fail(`${err.message} (${err.hint})`, false);
     try {

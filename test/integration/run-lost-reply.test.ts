@@ -12,6 +12,7 @@ import {
   releaseImages,
   runArgs,
   runBundle,
+  runBundleUntil,
   startMarathon,
   startWorld,
   type World,
@@ -163,5 +164,29 @@ describe('a change whose answer is lost (bundled helper, Marathon emulator behin
         'read back after a lost answer',
       );
     expect(journalSteps(dir, APP.api).filter((s) => s === 'deploy requested')).toHaveLength(1);
+  });
+
+  it('killed while the answer to api’s change is on its way, the deployment hanging: undo cancels it as its own and puts api back', async () => {
+    marathon = await startMarathon(world, { basic: MARATHON_BASIC, deploymentMs: 500 });
+    marathon.failNextDeployment(APP.api, 'hang');
+    proxy = await startFaultProxy({ target: marathon.url });
+    // Marathon takes the change; its answer crawls, so the run is killed before it reaches the journal.
+    proxy.addRule({ method: 'PATCH', path: API_CHANGE, fault: { trickleMs: 60_000 }, times: 1 });
+    const dir = dumpDir(world);
+    const killed = await runBundleUntil(
+      runArgs({ dir, marathon: proxy.url }, '--concurrency', '1', '--timeout', '30'),
+      MARATHON_ENV,
+      () => marathon!.requests.some((r) => r.method === 'PATCH' && API_CHANGE.test(r.path)),
+      'SIGKILL',
+    );
+    expect(killed.code).toBeNull();
+    // The journal knows the change was asked for, not which deployment it started.
+    expect(journalSteps(dir, APP.api)).toEqual(['deploy requested']);
+    expect(marathon.deployments()).toHaveLength(1);
+
+    const undo = await runBundle(['undo', '--journal', journalOf(dir), '--timeout', '30'], MARATHON_ENV);
+    expect(undo.code).toBe(0);
+    expect(imageOf(marathon, APP.api)).toBe(releaseImages(world).before[APP.api]);
+    expect(marathon.deployments()).toEqual([]);
   });
 });
