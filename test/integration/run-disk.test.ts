@@ -130,6 +130,10 @@ describe('run on a disk that fails (bundled helper, tmpfs as --dump, Marathon em
         `rollback: cannot write the journal ${journalOf(dir)}: ${cause}; stopped before changing more, and every changed app is back on its previous image`,
       );
       expect(result.stderr).not.toMatch(/internal error|a bug/);
+      // The table says why api was put back (it had deployed fine).
+      expect(result.stdout).toMatch(
+        /api +\/ds\/dev\/shop\/api +reverted +1\.5\.0-develop +put back after the journal could not be written/,
+      );
       // billing was never sent a change; api was put back.
       expect(changesOf(APP.billing)).toBe(0);
       expect(images()).toEqual(original());
