@@ -190,7 +190,14 @@ async function afterPlan(
         [...outcomes.values()].every((o) => !o.revert || o.revert.ok)
       ? 'reverted'
       : 'failed';
-  const result = resultOf(plan, outcome, settings.onFailure, outcomes, await readBack(target, logger));
+  const result = resultOf(
+    plan,
+    outcome,
+    settings.onFailure,
+    outcomes,
+    await readBack(target, logger),
+    stop.journalFailure ? 'the journal could not be written' : stop.by ? stop.by : undefined,
+  );
   if (stop.by) result.interrupted = stop.by;
   await journal.setStatus(
     outcome === 'succeeded' ? 'succeeded' : outcome === 'reverted' ? 'reverted' : 'failed',

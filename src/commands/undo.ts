@@ -12,7 +12,7 @@ import { readBack } from '../run/result';
 import { SUMMARY_FILE } from '../run/settings';
 import { connectTarget, targetSpecOf, type TargetSpec } from '../targets/connect';
 import { classify, planUndo } from '../undo/plan';
-import { openUndoRecord, UNDO_RECORD_FILE } from '../undo/record';
+import { openUndoRecord, RECORD_ELSEWHERE, UNDO_RECORD_FILE } from '../undo/record';
 import { undoResult } from '../undo/result';
 import { writeFileAtomic } from '../util/atomic-write';
 import { createLogger, type Logger } from '../util/log';
@@ -80,7 +80,7 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
   );
   const lock = options.dryRun
     ? undefined
-    : lockFolder(path.dirname(recordFile), `rollback undo --journal ${file}`);
+    : lockFolder(path.dirname(recordFile), `rollback undo --journal ${file}`, RECORD_ELSEWHERE);
   try {
     const record = options.dryRun ? undefined : await openUndoRecord(source, recordFile, logger);
     const journal = record ?? source;
@@ -129,6 +129,12 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
       },
     );
     logger.done();
+    // Putting back goes on when the record cannot be written (it only returns apps to the images
+    // the run's journal names); say that the record is behind instead of leaving it unsaid.
+    if (journal.failure)
+      logger.warn(
+        `${journal.failure.message}: the record on disk is behind; the table says where each app is`,
+      );
     const byId = new Map(outcomes.map((o) => [o.appId, o]));
     const result = undoResult(plan, rows, byId, undefined, await readBack(target, logger));
     result.files = { journal: journal.file, summary: path.join(path.dirname(journal.file), SUMMARY_FILE) };

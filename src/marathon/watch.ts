@@ -149,9 +149,9 @@ export function createWatcher(
       };
       for (;;) {
         if (target.signal?.aborted) return interrupted();
+        // A request that trickles or hangs must not hold the watch past its timeout or an interruption.
+        const poll = pollSignal(target.signal, options.timeoutMs - elapsed());
         try {
-          // A request that trickles or hangs must not hold the watch past its timeout or an interruption.
-          const poll = pollSignal(target.signal, options.timeoutMs - elapsed());
           const [list, app] = await Promise.all([deploymentList(poll), client.getApp(target.appId, poll)]);
           lastError = undefined;
           const running = list.some((d) => d.id === target.deploymentId);
@@ -176,7 +176,10 @@ export function createWatcher(
           );
         } catch (err) {
           if (target.signal?.aborted) return interrupted();
-          lastError = (err as Error).message;
+          // Abandoned at the deadline: Marathon was reached, its answer just never came in full.
+          lastError = poll.aborted
+            ? 'no complete answer from Marathon in time (the request was abandoned)'
+            : (err as Error).message;
           report(`cannot read the state from Marathon: ${lastError}`);
         }
         if (elapsed() >= options.timeoutMs) {

@@ -206,8 +206,20 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
 
   logger.status(item.label, `deploying ${displayVersion(item.to)}`);
   // Written before the request: if we are killed before the answer reaches the journal, the next
-  // run or undo knows that a deployment of this image may be ours. Nothing is sent unrecorded.
-  if (!(await journal.record(item.appId, { action: options.action, outcome: 'requested', image: item.to }))) {
+  // run or undo knows that a deployment of this image may be ours. No new image is sent
+  // unrecorded. Putting an app back is the exception: it goes to the image the journal on disk
+  // already names as the app's from before, which is what an undo from that journal would do, so
+  // a journal that can no longer be written must not keep the environment half rolled back.
+  // Whose deployment holds the app is judged by the changes asked for before this one: with this
+  // request counted, the last change would be ours-to-come, and a change of ours whose answer was
+  // lost (killed in between) would look like someone else's lock.
+  const earlierSteps = [...steps()];
+  const recorded = await journal.record(item.appId, {
+    action: options.action,
+    outcome: 'requested',
+    image: item.to,
+  });
+  if (!recorded && !putsBack) {
     logger.status(item.label, 'not started (the journal cannot be written)');
     return { ...base, skipped: true, changed: false, ok: false, deploymentRunning: false };
   }
@@ -223,7 +235,7 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
       return fail((err as Error).message, false, { unreachable: err instanceof UnavailableError });
     // Our own earlier deployment of this app (e.g. one that hangs) may be cancelled without asking;
     // anybody else's only with --force.
-    const ours = await ownChangesInFlight(workload, steps(), target);
+    const ours = await ownChangesInFlight(workload, earlierSteps, target);
     if (err.changeIds.length === 0 || !err.changeIds.every((id) => ours.includes(id)))
       return fail(`${err.message} (${err.hint})`, false);
     try {

@@ -69,7 +69,16 @@ function justCreated(file: string): boolean {
   }
 }
 
-export function lockFolder(dir: string, command: string): FolderLock {
+/**
+ * Take the lock of `dir` for `command` (as the holder's description), or throw: UsageError (exit 2)
+ * when a live process holds it, FileSystemError (exit 1) when the folder cannot hold a lock, with
+ * `fix` as the hint (where else to write).
+ */
+export function lockFolder(
+  dir: string,
+  command: string,
+  fix = 'free space or choose a writable --dump folder',
+): FolderLock {
   const file = path.join(dir, LOCK_FILE);
   const me: Holder = {
     pid: process.pid,
@@ -87,6 +96,7 @@ export function lockFolder(dir: string, command: string): FolderLock {
       if (code !== 'EEXIST')
         throw new FileSystemError(
           `cannot create the lock ${file}: ${describeFileError(err)}; nothing was changed`,
+          { hint: fix },
         );
       const holder = readHolder(file);
       if (!holder && justCreated(file))
@@ -108,9 +118,17 @@ export function lockFolder(dir: string, command: string): FolderLock {
     }
     try {
       writeSync(fd, JSON.stringify(me) + '\n');
-    } finally {
+    } catch (err) {
+      // A full disk creates the file but not its content: an empty lock left behind would stop
+      // the next run as "being taken right now".
       closeSync(fd);
+      unlinkSync(file);
+      throw new FileSystemError(
+        `cannot write the lock ${file}: ${describeFileError(err)}; nothing was changed`,
+        { hint: fix },
+      );
     }
+    closeSync(fd);
     let held = true;
     const release = () => {
       if (!held) return;

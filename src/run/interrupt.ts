@@ -48,9 +48,13 @@ export function guardInterruption(
   };
   function onSignal(signal: NodeJS.Signals) {
     if (stop.by) {
+      // After a failed journal write its folder cannot take undo's own record either: say where
+      // else it goes. The journal still names every change sent (each was on disk before it).
+      const record = stop.journalFailure
+        ? `${journalFile} records every change sent before the disk failed (\`rollback undo --journal ${journalFile} --record FILE\`, FILE in a writable folder, puts it back)`
+        : `${journalFile} records what was changed (\`rollback undo --journal ${journalFile}\` puts it back)`;
       ctx.stderr.write(
-        `rollback: interrupted again (${signal}) during ${what}; deployments already started go on. ` +
-          `${journalFile} records what was changed (\`rollback undo --journal ${journalFile}\` puts it back)\n`,
+        `rollback: interrupted again (${signal}) during ${what}; deployments already started go on. ${record}\n`,
       );
       process.exit(ExitCode.RollbackFailed);
     }

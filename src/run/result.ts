@@ -38,6 +38,7 @@ export async function readBack(
 function appResult(
   app: { id: string; from: string; to: string; action: string },
   o: AppOutcome | undefined,
+  putBackAfter: string,
 ): AppResult {
   const base = { id: app.id, from: app.from, to: app.to };
   if (app.action === 'no-op') return { ...base, status: 'unchanged', now: app.to };
@@ -62,7 +63,7 @@ function appResult(
         status: deploy.ok || deploy.interrupted || deploy.skipped ? 'reverted' : 'failed',
         now: app.from,
         message: deploy.ok
-          ? 'put back after another service failed'
+          ? `put back after ${putBackAfter}`
           : deploy.interrupted || deploy.skipped
             ? 'stopped while deploying; put back'
             : `${deploy.message}; put back`,
@@ -88,6 +89,8 @@ export function resultOf(
   onFailure: 'revert' | 'keep',
   outcomes: ReadonlyMap<string, AppOutcome>,
   now?: ReadonlyMap<string, string | undefined>,
+  /** What made the run put back an app that had deployed fine (the detail of its row). */
+  putBackAfter = 'another service failed',
 ): RollbackResult {
   return {
     command: 'run',
@@ -98,7 +101,10 @@ export function resultOf(
     onFailure,
     services: plan.services.map((s) => {
       const apps = s.apps.map((a) => {
-        const r = { ...appResult(a, outcomes.get(a.id)), ...(a.config ? { config: a.config.fields } : {}) };
+        const r = {
+          ...appResult(a, outcomes.get(a.id), putBackAfter),
+          ...(a.config ? { config: a.config.fields } : {}),
+        };
         if (!now) return r;
         // Read back: an app deleted meanwhile shows as such, whatever the journal last saw.
         return now.has(a.id)

@@ -13,6 +13,9 @@ import type { Logger } from '../util/log';
 
 export const UNDO_RECORD_FILE = 'rollback-undo-journal.json';
 
+/** The fix when the record's folder (by default the journal's) cannot be written. */
+export const RECORD_ELSEWHERE = 'pass --record FILE in a writable folder (the journal itself is only read)';
+
 export async function openUndoRecord(source: Journal, file: string, logger: Logger): Promise<Journal> {
   const of = { file: source.file, createdAt: source.data.createdAt };
   if (existsSync(file)) {
@@ -35,7 +38,7 @@ export async function openUndoRecord(source: Journal, file: string, logger: Logg
   } catch (err) {
     if (!isRollbackError(err) || !(err instanceof FileSystemError)) throw err;
     throw new FileSystemError(`${err.message}; nothing was changed`, {
-      hint: 'pass --record FILE in a writable folder (the journal itself is only read)',
+      hint: RECORD_ELSEWHERE,
     });
   }
 }

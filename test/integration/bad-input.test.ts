@@ -634,6 +634,8 @@ describe('bad input: one line, exit 2, nothing written, Marathon untouched (bund
   it('has a row for every kind of bad input the issue names', () => {
     const names = rows.map((r) => `${r.command}: ${r.what}`);
     expect(new Set(names).size).toBe(names.length);
+    // README.md's Reliability section gives this count: change both together.
+    expect(rows).toHaveLength(46);
     for (const needed of [
       /date that does not exist/,
       /date in words/,

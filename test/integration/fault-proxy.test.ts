@@ -163,6 +163,34 @@ describe('fault proxy', () => {
     ]);
   });
 
+  it('lost-reply: the target gets the request and acts on it, the client sees only a reset', async () => {
+    const p = await proxy();
+    p.addRule({ method: 'PATCH', path: /^\/apps\/a$/, fault: 'lost-reply', times: 1 });
+    expect(await statusOf(`${p.url}/apps/a`, 'PATCH')).toBe('reset');
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['PATCH /apps/a']);
+    expect(await statusOf(`${p.url}/apps/a`, 'PATCH')).toBe(201);
+    expect(p.log.map((e) => e.fault)).toEqual(['lost-reply', undefined]);
+  });
+
+  it('forwardFirst: the target gets the request and acts on it, the client gets the fault’s status', async () => {
+    const p = await proxy();
+    p.addRule({ path: /^\/apps\/b$/, fault: { status: 503, forwardFirst: true }, times: 1 });
+    expect(await statusOf(`${p.url}/apps/b`, 'PUT')).toBe(503);
+    expect(received.map((r) => `${r.method} ${r.url}`)).toEqual(['PUT /apps/b']);
+    expect(p.log.map((e) => e.fault)).toEqual(['503']);
+  });
+
+  it('trickle: the answer arrives whole, but a byte every `trickleMs`', async () => {
+    const p = await proxy();
+    p.addRule({ path: /^\/slow$/, fault: { trickleMs: 20 } });
+    const started = Date.now();
+    const res = await request(`${p.url}/slow`);
+    // "GET /slow " is 10 bytes: at least 9 intervals between the first byte and the last.
+    expect(res.text()).toBe('GET /slow ');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(180);
+    expect(p.log).toEqual([{ method: 'GET', path: '/slow', fault: 'trickle' }]);
+  });
+
   it('checks rules in order, falls through exhausted ones, and forgets them on clearRules', async () => {
     const p = await proxy();
     p.addRule({ path: /^\/y/, fault: 500, times: 1 });

@@ -301,7 +301,7 @@ describe('get through a registry that fails every request', () => {
         }
       }),
     );
-    for (const { fault, line, res, dir, sent } of results) {
+    for (const { fault, line, res, dir, sent, ms } of results) {
       const errors = res.stderr.split('\n').filter((l) => l.startsWith('rollback: '));
       expect({ fault, code: res.code, errors: errors.length, stdout: res.stdout }).toEqual({
         fault,
@@ -313,6 +313,8 @@ describe('get through a registry that fails every request', () => {
       expect(res.stderr).not.toContain(password);
       // The probe, tried as often as the policy allows, and nothing after it.
       expect({ fault, sent }).toEqual({ fault, sent: ATTEMPTS });
+      // Within the policy's 15 s of retrying, plus room for a busy machine (about 9 s measured).
+      expect(ms).toBeLessThan(25_000);
       // The earlier catalog is as it was, and no temporary file was left next to it.
       expect(readFileSync(path.join(dir, 'rollback.json'), 'utf8')).toBe(previous);
       expect(readdirSync(dir)).toEqual(['rollback.json']);

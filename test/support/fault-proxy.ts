@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A reverse proxy on loopback that injects faults in front of a real server (the registry, the
- * Marathon emulator): error statuses, 429 with Retry-After, or a connection reset without an
- * answer. Faults come from rules (this path, these times) or at random from a seed, decided per
+ * Marathon emulator): error statuses, 429 with Retry-After, a connection reset without an answer,
+ * or, after the target has acted on the request, its answer lost or trickled a byte at a time. Faults come from rules (this path, these times) or at random from a seed, decided per
  * request from (seed, method, path, how many times that method+path was seen), so that a seed
  * gives the same faults to the same requests however concurrent requests interleave.
  *
@@ -15,7 +15,24 @@ import type { AddressInfo } from 'node:net';
  */
 
 export type Fault =
-  500 | 502 | 503 | 429 | 'reset' | { status: number; headers?: Record<string, string>; body?: string };
+  | 500
+  | 502
+  | 503
+  | 429
+  | 'reset'
+  | StatusFault
+  /** Forwarded, so the target acts on it, but its answer is dropped: the connection is reset. */
+  | 'lost-reply'
+  /** Forwarded, and the answer relayed one byte every `trickleMs`: an idle timeout never fires. */
+  | { trickleMs: number };
+
+export interface StatusFault {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Forward the request first (the target acts on it), then answer this instead of its answer. */
+  forwardFirst?: boolean;
+}
 
 export interface FaultRule {
   /** Default: any. */
@@ -72,7 +89,38 @@ interface ActiveRule {
 }
 
 export function faultName(fault: Fault): string {
-  return typeof fault === 'object' ? String(fault.status) : String(fault);
+  if (typeof fault !== 'object') return String(fault);
+  return 'trickleMs' in fault ? 'trickle' : String(fault.status);
+}
+
+/** Faults that need the target's answer: the request is forwarded first. */
+type AfterForward = 'lost-reply' | { trickleMs: number } | (StatusFault & { forwardFirst: true });
+
+function isAfterForward(fault: Fault): fault is AfterForward {
+  return (
+    fault === 'lost-reply' ||
+    (typeof fault === 'object' && ('trickleMs' in fault || fault.forwardFirst === true))
+  );
+}
+
+/** Relay `up` one byte at a time; stops when the client goes away. */
+function trickle(up: http.IncomingMessage, res: http.ServerResponse, everyMs: number): void {
+  const chunks: Buffer[] = [];
+  let body: Buffer | undefined;
+  let sent = 0;
+  up.on('data', (c: Buffer) => chunks.push(c));
+  up.on('end', () => (body = Buffer.concat(chunks)));
+  const timer = setInterval(() => {
+    if (!body) return;
+    if (sent >= body.length) {
+      clearInterval(timer);
+      res.end();
+      return;
+    }
+    res.write(body.subarray(sent, sent + 1));
+    sent++;
+  }, everyMs);
+  res.on('close', () => clearInterval(timer));
 }
 
 /**
@@ -93,11 +141,21 @@ export function randomFault(
 }
 
 /** Answer with the fault instead of forwarding. */
-function inject(req: http.IncomingMessage, res: http.ServerResponse, fault: Fault): void {
+function inject(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  fault: Exclude<Fault, AfterForward>,
+): void {
   if (fault === 'reset') {
     req.socket.destroy();
     return;
   }
+  // Read what the client sends before answering, so the connection stays usable for the next.
+  req.resume();
+  req.on('end', () => answer(res, fault));
+}
+
+function answer(res: http.ServerResponse, fault: 500 | 502 | 503 | 429 | StatusFault): void {
   const status = typeof fault === 'object' ? fault.status : fault;
   const body = Buffer.from(
     typeof fault === 'object' && fault.body !== undefined ? fault.body : `injected fault ${status}\n`,
@@ -108,12 +166,8 @@ function inject(req: http.IncomingMessage, res: http.ServerResponse, fault: Faul
     ...(status === 429 ? { 'Retry-After': '1' } : {}),
     ...(typeof fault === 'object' ? fault.headers : {}),
   };
-  // Read what the client sends before answering, so the connection stays usable for the next.
-  req.resume();
-  req.on('end', () => {
-    res.writeHead(status, headers);
-    res.end(body);
-  });
+  res.writeHead(status, headers);
+  res.end(body);
 }
 
 export async function startFaultProxy(options: {
@@ -149,7 +203,7 @@ export async function startFaultProxy(options: {
     return random ? randomFault(random, method, path, occurrence) : undefined;
   };
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, fault?: AfterForward) => {
     const out = http.request(
       {
         host: target.hostname.replace(/^\[|\]$/g, ''),
@@ -160,13 +214,20 @@ export async function startFaultProxy(options: {
         agent,
       },
       (up) => {
+        if (fault === 'lost-reply' || (typeof fault === 'object' && 'status' in fault)) {
+          up.resume();
+          if (fault === 'lost-reply') req.socket.destroy();
+          else answer(res, fault);
+          return;
+        }
         const headers = { ...up.headers };
         for (const name of ['link', 'location'] as const) {
           const value = headers[name];
           if (typeof value === 'string') headers[name] = value.split(target.origin).join(self);
         }
         res.writeHead(up.statusCode ?? 502, up.statusMessage, headers);
-        up.pipe(res);
+        if (fault) trickle(up, res, fault.trickleMs);
+        else up.pipe(res);
         up.on('error', () => res.destroy());
       },
     );
@@ -187,6 +248,7 @@ export async function startFaultProxy(options: {
     const fault = choose(method, path);
     log.push(fault === undefined ? { method, path } : { method, path, fault: faultName(fault) });
     if (fault === undefined) forward(req, res);
+    else if (isAfterForward(fault)) forward(req, res, fault);
     else inject(req, res, fault);
   });
   server.keepAliveTimeout = 10_000;
