@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CommandContext } from './context';
-import { InputError, RollbackFailedError, UnavailableError, UsageError } from '../errors';
+import { FileSystemError, InputError, RollbackFailedError, UnavailableError, UsageError } from '../errors';
 import { Journal, type JournalData } from '../journal/journal';
 import { assertConfirmed, readConfirmedPlan } from '../plan/confirmed-plan';
 import { formatPlanTable } from '../plan/plan-text';
@@ -78,9 +78,7 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
   logger.info(
     `undoing the rollback of ${source.data.group} to ${source.data.date}: ${source.data.apps.length} app(s), ${target.where} (${target.credentials})`,
   );
-  const lock = options.dryRun
-    ? undefined
-    : lockFolder(path.dirname(recordFile), `rollback undo --journal ${file}`, RECORD_ELSEWHERE);
+  const lock = options.dryRun ? undefined : lockForUndo(file, recordFile);
   try {
     const record = options.dryRun ? undefined : await openUndoRecord(source, recordFile, logger);
     const journal = record ?? source;
@@ -211,4 +209,20 @@ function undoTarget(journal: JournalData, options: UndoOptions, logger: Logger):
       `the journal was written for ${recorded.kind} ${recorded.url}; undoing on ${where.kind} ${where.url}`,
     );
   return where;
+}
+
+/**
+ * An undo is kept apart from a run (or another undo) on the journal's folder. When that folder
+ * cannot even hold a lock (a read-only copy of the journal), no run can be writing there either,
+ * and the folder the undo records in is locked instead.
+ */
+function lockForUndo(journalFile: string, recordFile: string) {
+  const command = `rollback undo --journal ${journalFile}`;
+  try {
+    return lockFolder(path.dirname(journalFile), command, RECORD_ELSEWHERE);
+  } catch (err) {
+    if (!(err instanceof FileSystemError) || path.dirname(recordFile) === path.dirname(journalFile))
+      throw err;
+    return lockFolder(path.dirname(recordFile), command, RECORD_ELSEWHERE);
+  }
 }

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../commands/context';
 import { Journal, type JournalApp, type JournalData } from '../journal/journal';
@@ -65,7 +66,17 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
     };
   });
   const fields = { ...input.journalFields, status: 'deploying' as const, apps };
-  await checkRoomForJournal(path.dirname(input.journalFile), JSON.stringify(fields, null, 2), apps.length);
+  // The earlier journal is copied aside first: its copy needs room too.
+  const earlier = await fs.stat(input.journalFile).then(
+    (st) => st.size,
+    () => 0,
+  );
+  await checkRoomForJournal(
+    path.dirname(input.journalFile),
+    JSON.stringify(fields, null, 2),
+    apps.length,
+    earlier,
+  );
   const archived = await archivePreviousJournal(input.journalFile, logger);
   if (archived) for (const app of apps) if (resumed.has(app.id)) app.carriedFrom = archived;
   const journal = await Journal.create(input.journalFile, fields);

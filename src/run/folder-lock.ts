@@ -111,8 +111,14 @@ export function lockFolder(
       // Its process is gone (or the file is unreadable junk of a crash): the lock is stale.
       try {
         unlinkSync(file);
-      } catch {
-        // Someone else broke it first; the next attempt decides.
+      } catch (err) {
+        // Gone already: someone else broke it first, and the next attempt decides. Anything else
+        // (a folder turned read-only) is a stale lock that cannot be broken here.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new FileSystemError(
+            `cannot break the stale lock ${file}: ${describeFileError(err)}; nothing was changed`,
+            { hint: fix },
+          );
       }
       continue;
     }
