@@ -107,6 +107,15 @@ export function expectNothingChanged(marathon: MarathonEmulator, dir: string): v
   expect(filesIn(dir)).toEqual(['rollback.json']);
 }
 
+/** Resolves once `holds()` is true, checked every few milliseconds (at most a minute). */
+export async function until(holds: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!holds()) {
+    if (Date.now() > deadline) throw new Error(`still not true after a minute: ${holds.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** A colleague working on the same Marathon by hand (as the UI or the dcos CLI would, with force). */
 export function colleague(marathon: MarathonEmulator) {
   const send = async (method: string, url: string, body?: unknown) => {
@@ -127,7 +136,13 @@ export function colleague(marathon: MarathonEmulator) {
     },
     scale: (id: string, instances: number) => send('PUT', `/v2/apps${id}?force=true`, { instances }),
     restart: (id: string) => send('POST', `/v2/apps${id}/restart?force=true`),
-    remove: (id: string) => send('DELETE', `/v2/apps${id}?force=true`),
+    /** Deletes the app and waits until Marathon has stopped its tasks (the deletion's deployment ended). */
+    async remove(id: string) {
+      await send('DELETE', `/v2/apps${id}?force=true`);
+      await until(() => !marathon.deployments().some((d) => (d.affectedApps as string[]).includes(id)));
+    },
+    /** Cancels a deployment; Marathon rolls its apps back to where they were (a new deployment). */
+    cancel: (deploymentId: string) => send('DELETE', `/v2/deployments/${deploymentId}`),
   };
 }
 
