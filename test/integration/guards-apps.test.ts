@@ -12,16 +12,7 @@ import {
   runBundleWhen,
   tableRows,
 } from './guards-support';
-import {
-  APP,
-  changingRequests,
-  imageOf,
-  journalSteps,
-  lastLine,
-  readJson,
-  runBundle,
-  type World,
-} from './run-fixture';
+import { APP, changingRequests, imageOf, journalSteps, lastLine, runBundle, type World } from './run-fixture';
 
 /**
  * Issue 11, change only what you mean to change (#4, and #5 for the revert after a failure): an app
