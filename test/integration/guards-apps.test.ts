@@ -169,4 +169,22 @@ describe('guards: no app created, nobody overwritten by a revert (issue 11 #4, #
       detail: `putting back failed: app ${APP.api} is locked by deployment ${scale} (wait for it to finish, or pass --force to cancel it (Marathon force=true))`,
     });
   });
+
+  it('#5 the "now on" column is read back from Marathon: an app changed behind the journal\'s back shows what it runs', async () => {
+    const m = (marathon = await startGuardsMarathon(world));
+    const hotfix = `${world.host}/shop/api:1.4.4-hotfix`;
+    // Just before the helper lists the group for the second time (its read back at the end).
+    const intercept = await startIntercepting(
+      m,
+      'GET',
+      /^\/v2\/apps\?/,
+      () => colleague(m).deploy(APP.api, hotfix),
+      2,
+    );
+    proxy = intercept;
+    const result = await runBundle(guardsRun(catalogDir(world), intercept.url, '--timeout', '60'));
+    expect(intercept.fired()).toBe(true);
+    expect(result.code).toBe(0);
+    expect(tableRows(result.stdout).get(APP.api)).toMatchObject({ status: 'deployed', now: '1.4.4-hotfix' });
+  });
 });

@@ -147,25 +147,23 @@ export function colleague(marathon: MarathonEmulator) {
 }
 
 /**
- * Marathon behind a proxy that runs `before` once, just before the first request matching `method`
+ * Marathon behind a proxy that runs `before` once, just before the `nth` request matching `method`
  * and `path` reaches Marathon: what someone else does in the moment between the helper's reading
- * an app and its changing it, without any race.
+ * an app and its changing it (or its reading back at the end), without any race.
  */
 export async function startIntercepting(
   marathon: MarathonEmulator,
   method: string,
   pathPattern: RegExp,
   before: () => Promise<unknown>,
+  nth = 1,
 ): Promise<ReverseProxy & { fired: () => boolean }> {
-  let fired = false;
+  let seen = 0;
   const proxy = await startReverseProxy(marathon.url, async (req, _res, forward) => {
-    if (!fired && req.method === method && pathPattern.test(req.url ?? '')) {
-      fired = true;
-      await before();
-    }
+    if (req.method === method && pathPattern.test(req.url ?? '') && ++seen === nth) await before();
     forward();
   });
-  return { ...proxy, fired: () => fired };
+  return { ...proxy, fired: () => seen >= nth };
 }
 
 /**
