@@ -3,7 +3,7 @@ import { AuthError, isRollbackError, UnavailableError, type RollbackError } from
 import type { ImageChecker } from '../plan/preflight';
 import { credentialsFromEnv } from '../registry/auth';
 import { RegistryClient } from '../registry/client';
-import { registryHostName } from '../plan/registry-hosts';
+import { registryHostName, sameRegistry } from '../plan/registry-hosts';
 
 /**
  * The preflight's view of the registries the apps pull from. The registry rollback.json was read
@@ -66,10 +66,10 @@ export function registryCheckers(
   tls: TlsOptions,
 ): (host: string | undefined) => ImageChecker {
   const own = checkerFor(catalogRegistry, env, tls);
-  const ownHost = registryHostName(new URL(catalogRegistry).host);
+  const ownHost = new URL(catalogRegistry).host;
   const others = new Map<string, ImageChecker>();
   return (host) => {
-    if (registryHostName(host) === ownHost) return own;
+    if (sameRegistry(host, ownHost)) return own;
     const key = host ?? 'docker.io';
     let checker = others.get(key);
     if (!checker) {
