@@ -206,13 +206,16 @@ describe('guards: where and when a rollback goes (issue 11 #1, #2, #8, #9, audit
   });
 
   it('#9 names the registry recorded in rollback.json when it cannot be reached, and never a --registry flag run lacks', async () => {
-    const gone = `http://127.0.0.1:${await freePort()}`;
-    const dir = catalogDir(world, (c) => void (c.registry = gone));
-    const result = await runBundle(guardsRun(dir, marathon.url));
+    // The registry moved: rollback.json and the apps of /ds/moved still name its old address.
+    const gone = `127.0.0.1:${await freePort()}`;
+    for (const service of ['api', 'billing', 'frontend'])
+      marathon.addApp(richApp(`/ds/moved/shop/${service}`, `${gone}/shop/${service}:1.5.0-develop`));
+    const dir = catalogDir(world, (c) => void (c.registry = `http://${gone}`));
+    const result = await runBundle([...guardsRun(dir, marathon.url), '--group', '/ds/moved']);
     expect(result.code).toBe(3);
-    const line = lastLine(result.stderr);
-    expect(line).toContain(`rollback.json was read from ${gone}`);
-    expect(line).toContain('run `rollback get` again');
+    expect(lastLine(result.stderr)).toBe(
+      `rollback: cannot reach http://${gone} while checking the registry (ECONNREFUSED) (rollback.json was read from http://${gone}; if the registry moved, run \`rollback get\` again against its new address (Jenkins: build again))`,
+    );
     expect(result.stderr).not.toContain('--registry');
     expectNothingChanged(marathon, dir);
   });
