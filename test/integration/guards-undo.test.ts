@@ -132,6 +132,7 @@ describe("guards: undo leaves nobody's fix behind (issue 11 #5)", () => {
     }
   });
 
+  // Each request to a Marathon that is gone is retried for up to 15 s before it counts as unreachable.
   it('#5 Marathon gone during undo: exit 3, saying which apps are back and which were not changed', async () => {
     const m = (marathon = await startGuardsMarathon(world));
     const dir = await rolledBack(m);
@@ -181,5 +182,5 @@ describe("guards: undo leaves nobody's fix behind (issue 11 #5)", () => {
     } finally {
       await (gone ?? proxy.stop());
     }
-  });
+  }, 180_000);
 });
