@@ -101,9 +101,9 @@ describe('guards: no false failure, and what is true (issue 11 #6, #7, #10, #11)
     const together = (url: string) => {
       let gate = seen.get(url);
       if (!gate) {
-        let release = () => {};
-        const both = new Promise<void>((resolve) => (release = resolve));
-        seen.set(url, (gate = { count: 0, both, release }));
+        const fresh = { count: 0 } as { count: number; both: Promise<void>; release: () => void };
+        fresh.both = new Promise<void>((resolve) => (fresh.release = resolve));
+        seen.set(url, (gate = fresh));
       }
       if (++gate.count === 2) gate.release();
       return gate.both;
