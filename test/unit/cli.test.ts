@@ -63,7 +63,13 @@ describe('--help', () => {
     },
     {
       cmd: 'run',
-      required: ['--date <YYYY-MM-DD>', '--at <instant>', '--group <path>', '--marathon <url>', '--dcos <url>'],
+      required: [
+        '--date <YYYY-MM-DD>',
+        '--at <instant>',
+        '--group <path>',
+        '--marathon <url>',
+        '--dcos <url>',
+      ],
       variables: [
         'ROLLBACK_MARATHON',
         'ROLLBACK_DCOS',
