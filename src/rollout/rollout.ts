@@ -199,6 +199,9 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
   }
 
   logger.status(item.label, `deploying ${displayVersion(item.to)}`);
+  // What was ours before this request: a refused request holds nothing, so it must not decide
+  // whose deployment locks the app (a resumed run's own revert still in flight, say).
+  const before = steps().slice();
   // Written before the request: if we are killed before the answer reaches the journal, the next
   // run or undo knows that a deployment of this image may be ours. Nothing is sent unrecorded.
   if (!(await journal.record(item.appId, { action: options.action, outcome: 'requested', image: item.to }))) {
@@ -219,7 +222,7 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
       return fail((err as Error).message, false, { unreachable: err instanceof UnavailableError });
     // Our own earlier deployment of this app (e.g. one that hangs) may be cancelled without asking;
     // anybody else's only with --force.
-    const ours = await ownChangesInFlight(workload, steps(), target);
+    const ours = await ownChangesInFlight(workload, before, target);
     if (err.changeIds.length === 0 || !err.changeIds.every((id) => ours.includes(id)))
       return fail(`${err.message} (${err.hint})`, false);
     try {

@@ -16,7 +16,16 @@ import {
   tableRows,
   TARGET_DAY,
 } from './guards-support';
-import { APP, imageOf, journalSteps, lastLine, richApp, runBundle, type World } from './run-fixture';
+import {
+  APP,
+  imageOf,
+  journalSteps,
+  lastLine,
+  richApp,
+  runBundle,
+  runBundleUntil,
+  type World,
+} from './run-fixture';
 
 /**
  * Issue 11, no false failure and say what is true (#6, #7, #10, #11): a healthy app on its target
@@ -130,6 +139,46 @@ describe('guards: no false failure, and what is true (issue 11 #6, #7, #10, #11)
       expect(result.stderr).not.toContain('REVERT FAILED');
       expect(readFileSync(path.join(dirs[i]!, 'rollback-summary.txt'), 'utf8')).toBe(SUCCEEDED);
     }
+    const target = images(world).target;
+    expect([APP.api, APP.billing, APP.frontend].map((id) => imageOf(m, id))).toEqual([
+      target.api,
+      target.billing,
+      target.frontend,
+    ]);
+  });
+
+  it("#6 a rerun after a kill takes the killed run's own change still in flight for its own, not for a lock", async () => {
+    const m = await marathon();
+    const dir = catalogDir(world);
+    const apiPatches = () =>
+      m.requests.filter((r) => r.method === 'PATCH' && r.path.startsWith(`/v2/apps${APP.api}`));
+    // Stopped (SIGTERM) once api is on its image and billing deploying: api is put back, slowly,
+    // and the helper is killed as soon as Marathon has that revert, which runs on after it.
+    const killed = await runBundle(guardsRun(dir, m.url, '--concurrency', '1'), {}, undefined, (child) => {
+      let stopped = false;
+      const poll = setInterval(() => {
+        if (!stopped && journalSteps(dir, APP.billing).includes('deploy started')) {
+          stopped = true;
+          m.setDeploymentMs(60_000);
+          child.kill('SIGTERM');
+        }
+        if (stopped && apiPatches().length === 2 && deploymentOf(m, APP.api)) {
+          clearInterval(poll);
+          child.kill('SIGKILL');
+        }
+      }, 3);
+      child.on('close', () => clearInterval(poll));
+    });
+    expect(killed.code).toBeNull();
+    expect(apiPatches()[1]!.body).toContain('1.5.0-develop');
+    m.setDeploymentMs(300);
+    const revert = deploymentOf(m, APP.api);
+    m.requests.splice(0);
+    const again = await runBundle(guardsRun(dir, m.url, '--timeout', '60'));
+    expect(again.code).toBe(0);
+    // Its change met the killed run's revert (409), took it for its own and replaced it.
+    expect(apiPatches().map((r) => r.path)).toEqual([`/v2/apps${APP.api}`, `/v2/apps${APP.api}?force=true`]);
+    expect(m.deployments().map((d) => d.id)).not.toContain(revert);
     const target = images(world).target;
     expect([APP.api, APP.billing, APP.frontend].map((id) => imageOf(m, id))).toEqual([
       target.api,
