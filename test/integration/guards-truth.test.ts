@@ -16,16 +16,7 @@ import {
   tableRows,
   TARGET_DAY,
 } from './guards-support';
-import {
-  APP,
-  imageOf,
-  journalSteps,
-  lastLine,
-  richApp,
-  runBundle,
-  runBundleUntil,
-  type World,
-} from './run-fixture';
+import { APP, imageOf, journalSteps, lastLine, richApp, runBundle, type World } from './run-fixture';
 
 /**
  * Issue 11, no false failure and say what is true (#6, #7, #10, #11): a healthy app on its target
