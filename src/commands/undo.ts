@@ -1,6 +1,13 @@
 import path from 'node:path';
 import type { CommandContext } from './context';
-import { FileSystemError, InputError, RollbackFailedError, UnavailableError, UsageError } from '../errors';
+import {
+  FileSystemError,
+  InputError,
+  isRollbackError,
+  RollbackFailedError,
+  UnavailableError,
+  UsageError,
+} from '../errors';
 import { Journal, type JournalData } from '../journal/journal';
 import { assertConfirmed, readConfirmedPlan } from '../plan/confirmed-plan';
 import { formatPlanTable } from '../plan/plan-text';
@@ -17,6 +24,7 @@ import { undoResult } from '../undo/result';
 import { writeFileAtomic } from '../util/atomic-write';
 import { createLogger, type Logger } from '../util/log';
 import { redact } from '../util/secrets';
+import type { Target, Workload } from '../targets/target';
 
 export interface UndoOptions {
   journal: string;
@@ -80,9 +88,10 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
   );
   const lock = options.dryRun ? undefined : lockForUndo(file, recordFile);
   try {
+    // Read first: a Marathon that cannot be reached stops the undo before it writes anything.
+    const now = new Map((await listOrChangeNothing(target)).map((w) => [w.id, w]));
     const record = options.dryRun ? undefined : await openUndoRecord(source, recordFile, logger);
     const journal = record ?? source;
-    const now = new Map((await target.list()).map((w) => [w.id, w]));
     const rows = journal.data.apps.map((a) => classify(a, now.get(a.id)));
     const plan = { ...planUndo(journal.data, rows, options.force ?? false), ...approverOf(ctx) };
     if (options.dryRun) {
@@ -153,6 +162,15 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
   }
 }
 
+async function listOrChangeNothing(target: Target): Promise<Workload[]> {
+  try {
+    return await target.list();
+  } catch (err) {
+    if (isRollbackError(err)) err.message = `${err.message}; the undo changed nothing`;
+    throw err;
+  }
+}
+
 const approverOf = (ctx: CommandContext) =>
   ctx.env.ROLLBACK_APPROVER?.trim() ? { approver: ctx.env.ROLLBACK_APPROVER.trim() } : {};
 
@@ -167,9 +185,15 @@ function failed(
   const back = apps.filter((a) => a.status === 'restored').map((a) => a.id);
   const notBack = apps.filter((a) => !['restored', 'unchanged'].includes(a.status));
   const list = notBack.map((a) => `${a.id}: ${a.message ?? a.status}`).join('; ');
-  const backText = back.length
-    ? `back on their images from before: ${back.join(', ')}`
-    : 'no app was put back';
+  // Said app by app, so nobody has to guess from the table what this undo did and did not touch.
+  const changedBy = new Map(outcomes.map((o) => [o.appId, o.changed]));
+  const sent = notBack.filter((a) => changedBy.get(a.id)).map((a) => a.id);
+  const untouched = notBack.filter((a) => !changedBy.get(a.id)).map((a) => a.id);
+  const backText = [
+    back.length ? `back on their images from before: ${back.join(', ')}` : 'no app was put back',
+    ...(sent.length ? [`changed but not confirmed healthy: ${sent.join(', ')}`] : []),
+    ...(untouched.length ? [`not changed: ${untouched.join(', ')}`] : []),
+  ].join('; ');
   if (outcomes.some((o) => o.unreachable))
     throw new UnavailableError(
       `undo incomplete, ${orchestrator} could not be reached (${list}); ${backText}`,

@@ -1,6 +1,7 @@
 import {
   WorkloadGoneError,
   WorkloadLockedError,
+  WorkloadRecreatedError,
   type Target,
   type TargetRecord,
   type Workload,
@@ -12,7 +13,7 @@ import { RollbackFailedError } from '../errors';
 import type { Logger } from '../util/log';
 import { configVersionOf, dockerImageOf, type MarathonApp } from './answers';
 import type { MarathonTarget } from './auth';
-import { AppLockedError, AppNotFoundError, type MarathonClient } from './client';
+import { AppLockedError, AppNotFoundError, AppRecreatedError, type MarathonClient } from './client';
 import { displayVersion } from './image';
 import { createWatcher } from './watch';
 
@@ -86,6 +87,8 @@ export function createMarathonTarget(options: MarathonTargetOptions): Target {
           throw new WorkloadLockedError(err.appId, err.deploymentIds, `app ${err.appId}`);
         if (err instanceof AppNotFoundError)
           throw new WorkloadGoneError(workload.id, where, `app ${workload.id}`);
+        if (err instanceof AppRecreatedError)
+          throw new WorkloadRecreatedError(err.message, err.hint ? { hint: err.hint } : {});
         throw err;
       }
     },

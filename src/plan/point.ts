@@ -42,7 +42,8 @@ export function formatInstant(at: string | number | Date, timeZone: string): str
 export function describePoint(point: RollbackPoint): string {
   if (point.kind === 'instant') return formatInstant(point.at, point.timeZone);
   if (point.readAt)
-    return `${point.date} up to ${formatInstant(point.readAt, point.timeZone).slice(11)}, when the catalog was read (${point.timeZone})`;
+    // The time alone (`10:32:00`): the zone follows once, as in `end of 2026-11-27 (UTC)`.
+    return `${point.date} up to ${formatInstant(point.readAt, point.timeZone).slice(11, 19)}, when the catalog was read (${point.timeZone})`;
   return `end of ${point.date} (${point.timeZone})`;
 }
 

@@ -24,6 +24,8 @@ export interface TargetCheck {
   tag: string;
   /** The digest the catalog (or the image reference itself) names; none for a history target by tag. */
   digest?: string;
+  /** The apps that pull it from that host (for messages). */
+  apps: string[];
 }
 
 /**
@@ -47,7 +49,9 @@ export function targetsToCheck(plan: RollbackPlan): TargetCheck[] {
           repository: s.repository,
           tag,
           ...(digest ? { digest } : {}),
+          apps: [],
         });
+      checks.get(key)!.apps.push(a.id);
     }
   }
   return [...checks.values()];
@@ -66,6 +70,7 @@ export async function checkTargetImages(
   const limit = createLimiter(concurrency);
   const warnings: string[] = [];
   const problems: string[] = [];
+  let elsewhere = false;
   const checkerFor = typeof checkers === 'function' ? checkers : () => checkers;
   await Promise.all(
     targetsToCheck(plan).map((t) =>
@@ -73,7 +78,13 @@ export async function checkTargetImages(
         const checker = checkerFor(t.host);
         const digest = await checker.exists(t.repository, t.tag);
         const registry = checker.name ? `the registry ${checker.name}` : 'the registry';
-        if (digest === undefined) {
+        if (digest === undefined && checker.name) {
+          // Another host (a mirror) may never have had it: the apps would pull what is not there.
+          elsewhere = true;
+          problems.push(
+            `${t.repository}:${t.tag} is not in ${registry}, which ${t.apps.join(', ')} ${t.apps.length === 1 ? 'pulls' : 'pull'} from`,
+          );
+        } else if (digest === undefined) {
           problems.push(`${t.repository}:${t.tag} is no longer in ${registry}`);
         } else if (t.digest !== undefined && digest !== t.digest) {
           if (!plan.pinDigest) {
@@ -96,9 +107,11 @@ export async function checkTargetImages(
   if (problems.length > 0) {
     problems.sort();
     throw new InputError(`${problems.join('; ')}; nothing was changed`, {
-      hint: plan.pinDigest
-        ? 'run `rollback get` again and pick a date whose images still exist'
-        : 'run `rollback get` again, or pass --pin-digest to deploy the recorded digests',
+      hint: elsewhere
+        ? 'put the image on the registry those apps pull from (sync the mirror), or point them at the registry rollback.json was read from'
+        : plan.pinDigest
+          ? 'run `rollback get` again and pick a date whose images still exist'
+          : 'run `rollback get` again, or pass --pin-digest to deploy the recorded digests',
     });
   }
   return warnings.sort();

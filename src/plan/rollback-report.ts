@@ -18,6 +18,8 @@ export type AppStatus =
   | 'failed'
   /** Deleted from Marathon by someone else during the rollback; not recreated. */
   | 'deleted'
+  /** Deleted by someone else, then created anew from the image alone by a Marathon without PATCH. */
+  | 'recreated'
   /** Not started because another service failed first. */
   | 'not-started'
   /** Changed, then put back to its previous image after a failure. */
@@ -74,6 +76,7 @@ const SEVERITY: AppStatus[] = [
   'revert-failed',
   'failed',
   'drifted',
+  'recreated',
   'deleted',
   'not-started',
   'planned',
@@ -148,6 +151,8 @@ function servicePhrase(s: ServiceResult, date: string): string {
       return `${s.service} FAILED on ${now}`;
     case 'deleted':
       return `${s.service} DELETED (not recreated)`;
+    case 'recreated':
+      return `${s.service} RECREATED by Marathon from the image alone after someone deleted it (check it, delete it unless wanted)`;
     case 'revert-failed':
       return `${s.service} REVERT FAILED, on ${now}`;
     case 'drifted':

@@ -7,6 +7,7 @@ import {
   ChangeUncertainError,
   WorkloadGoneError,
   WorkloadLockedError,
+  WorkloadRecreatedError,
   type Target,
   type Workload,
 } from '../targets/target';
@@ -44,6 +45,8 @@ export interface RolloutOutcome {
   interrupted?: boolean;
   /** The app no longer exists (deleted by someone): nothing to deploy or put back. */
   gone?: boolean;
+  /** Deleted by someone, then created anew by our change (a Marathon without PATCH): not ours to put back. */
+  recreated?: boolean;
   /** Someone else changed the app since our change; left alone (revert and undo without --force). */
   drifted?: boolean;
   /** What the app runs as read back at the end, when it was read. */
@@ -229,6 +232,8 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
   } catch (err) {
     if (err instanceof WorkloadGoneError)
       return fail(`${err.message}: deleted since the plan, not recreated`, false, { gone: true });
+    if (err instanceof WorkloadRecreatedError)
+      return fail(`${err.message}; ${err.hint}`, true, { recreated: true });
     if (err instanceof ChangeUncertainError)
       return afterUncertainChange(err, item, options, fail, watchToEnd);
     if (!(err instanceof WorkloadLockedError))

@@ -124,7 +124,10 @@ export async function applyPlan(input: ApplyInput): Promise<Applied> {
     // A half-rolled-back environment is the incompatible mix this tool exists to prevent.
     const attempted = toDeploy.filter((a) => {
       const o = outcomes.get(a.id)!.deploy;
-      return !o.gone && (!o.skipped || journal.app(a.id).steps.some((s) => s.action === 'deploy'));
+      // Deleted by someone, or created anew from our change alone: nothing of theirs to put back.
+      return (
+        !o.gone && !o.recreated && (!o.skipped || journal.app(a.id).steps.some((s) => s.action === 'deploy'))
+      );
     });
     logger.warn(`putting ${attempted.length} app(s) back on their previous images`);
     const reverted = await rollOut(

@@ -1,9 +1,9 @@
 import type { TlsOptions } from '../http/client';
-import { isRollbackError, UnavailableError, type RollbackError } from '../errors';
+import { AuthError, isRollbackError, UnavailableError, type RollbackError } from '../errors';
 import type { ImageChecker } from '../plan/preflight';
 import { credentialsFromEnv } from '../registry/auth';
 import { RegistryClient } from '../registry/client';
-import { registryHostName } from '../plan/registry-hosts';
+import { registryHostName, sameRegistry } from '../plan/registry-hosts';
 
 /**
  * The preflight's view of the registries the apps pull from. The registry rollback.json was read
@@ -15,9 +15,11 @@ import { registryHostName } from '../plan/registry-hosts';
 function rehint(err: unknown, registry: string, own: boolean): never {
   if (!isRollbackError(err)) throw err;
   const e = err as RollbackError;
-  const hint = own
-    ? `rollback.json was read from ${registry}; if the registry moved, run \`rollback get --registry <its URL>\` again`
-    : `an app pulls from ${registry}, which must hold the target image too (a mirror): check that it is reachable and has it`;
+  const hint = !own
+    ? `an app pulls from ${registry}, which must hold the target image too (a mirror): check that it is reachable and has it`
+    : e instanceof AuthError
+      ? `check REGISTRY_USER and REGISTRY_PASSWORD for ${registry}, the registry rollback.json was read from`
+      : `rollback.json was read from ${registry}; if the registry moved, run \`rollback get\` again against its new address (Jenkins: build again)`;
   // Registry errors are plain (message, options) classes: the same kind, with the right hint.
   const Kind = e.constructor as new (
     message: string,
@@ -64,10 +66,10 @@ export function registryCheckers(
   tls: TlsOptions,
 ): (host: string | undefined) => ImageChecker {
   const own = catalogRegistry ? checkerFor(catalogRegistry, env, tls) : undefined;
-  const ownHost = catalogRegistry ? registryHostName(new URL(catalogRegistry).host) : undefined;
+  const ownHost = catalogRegistry ? new URL(catalogRegistry).host : undefined;
   const others = new Map<string, ImageChecker>();
   return (host) => {
-    if (own && registryHostName(host) === ownHost) return own;
+    if (own && ownHost && sameRegistry(host, ownHost)) return own;
     const key = host ?? 'docker.io';
     let checker = others.get(key);
     if (!checker) {

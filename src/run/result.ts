@@ -53,6 +53,7 @@ function appResult(
       ...(deploy.message ? { message: deploy.message } : {}),
     };
   if (deploy.gone) return { ...base, status: 'deleted', now: app.from, message: deploy.message };
+  if (deploy.recreated) return { ...base, status: 'recreated', now: app.to, message: deploy.message };
   if (deploy.ok && !revert) return { ...base, status: 'deployed', now: app.to };
   if (revert?.drifted)
     return { ...base, status: 'drifted', now: revert.now ?? app.to, message: revert.message };
@@ -126,10 +127,12 @@ export function resultOf(
 
 export function failureSentence(result: RollbackResult): string {
   const bad = result.services.flatMap((s) => s.apps.filter((a) => !isOnTarget(a.status)));
-  const failed = bad.filter((a) => ['failed', 'revert-failed', 'drifted', 'deleted'].includes(a.status));
+  const failed = bad.filter((a) =>
+    ['failed', 'revert-failed', 'drifted', 'deleted', 'recreated'].includes(a.status),
+  );
   const what = failed.map((a) => `${a.id}: ${a.message ?? a.status}`).join('; ');
-  const drifted = bad.some((a) => a.status === 'drifted');
-  const back = drifted
+  const leftAlone = bad.some((a) => a.status === 'drifted' || a.status === 'recreated');
+  const back = leftAlone
     ? 'every other changed app is back on its previous image'
     : 'every changed app is back on its previous image';
   if (result.interrupted)

@@ -139,5 +139,11 @@ export class WorkloadGoneError extends RollbackFailedError {
   }
 }
 
+/**
+ * The target took our change of a workload that no longer existed for a new one (Marathon without
+ * PATCH: PUT creates): a bare workload nobody asked for, not ours to put back.
+ */
+export class WorkloadRecreatedError extends RollbackFailedError {}
+
 /** The request left us but no answer came back: it may have been carried out. */
 export class ChangeUncertainError extends RollbackFailedError {}

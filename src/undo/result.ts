@@ -60,6 +60,7 @@ export function undoResult(
         };
       if (o.gone)
         return { ...base, status: 'deleted', ...at(a.from), ...(o.message ? { message: o.message } : {}) };
+      if (o.recreated) return { ...base, status: 'recreated', ...at(a.to), message: o.message! };
       return {
         ...base,
         status: 'failed',

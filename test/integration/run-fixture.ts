@@ -66,6 +66,19 @@ export async function startWorld(
   options: { registryBasic?: { user: string; password: string } } = {},
 ): Promise<World> {
   const registry = await startDockerRegistry(options.registryBasic ? { basic: options.registryBasic } : {});
+  // A world that fails half-way stops its registry: the test's afterAll never gets to.
+  try {
+    return await fillWorld(registry, options);
+  } catch (err) {
+    await registry.stop();
+    throw err;
+  }
+}
+
+async function fillWorld(
+  registry: RealRegistry,
+  options: { registryBasic?: { user: string; password: string } },
+): Promise<World> {
   const images: Record<string, PushedImage[]> = {};
   for (const [repo, releases] of Object.entries(RELEASES)) {
     images[repo] = [];
