@@ -20,15 +20,23 @@ export interface OwnChange {
 /** Every change the journal's steps asked for, oldest first, with the version each produced. */
 export function ownChanges(steps: readonly JournalStep[]): OwnChange[] {
   const changes: OwnChange[] = [];
+  /** The last request has been taken (started): a failure after it is a failed deployment, still ours. */
+  let taken = false;
   for (const step of steps) {
     const last = changes[changes.length - 1];
-    if (step.outcome === 'requested') changes.push({ action: step.action, image: step.image, at: step.at });
-    // Marathon's answer to our request names our version; a version read at the end of the watch
-    // only stands in when that answer was lost (it could be a colleague's later change).
-    else if (step.outcome === 'started' && last?.image === step.image && step.version)
+    if (step.outcome === 'requested') {
+      changes.push({ action: step.action, image: step.image, at: step.at });
+      taken = false;
+    } else if (step.outcome === 'started' && last?.image === step.image) {
+      taken = true;
+      // Marathon's answer to our request names our version; a version read at the end of the watch
+      // only stands in when that answer was lost (it could be a colleague's later change).
+      if (step.version) last.version = step.version;
+    } else if (step.outcome === 'succeeded' && last?.image === step.image && step.version && !last.version)
       last.version = step.version;
-    else if (step.outcome === 'succeeded' && last?.image === step.image && step.version && !last.version)
-      last.version = step.version;
+    // Refused (409, 422, an app re-created by a 201) or never sent: nothing of ours runs from it,
+    // and an app that later runs that image by someone else's hand is theirs.
+    else if (step.outcome === 'failed' && last?.image === step.image && !taken) changes.pop();
   }
   return changes;
 }

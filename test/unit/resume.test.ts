@@ -116,3 +116,23 @@ describe('whose change an app runs', () => {
     expect(isOwnChange({ id: 'd3' }, app, ours)).toBe(false);
   });
 });
+
+describe('a request that was refused or never sent', () => {
+  it('is no change of ours: the app running that image later is someone else’s', () => {
+    const refused = [
+      step('requested', 'r/shop/x:new'),
+      step('failed', 'r/shop/x:new', { message: 'app is locked by deployment d9' }),
+    ];
+    // Someone deployed that image themselves afterwards, moments after our request.
+    expect(stillOurs({ image: 'r/shop/x:new', changeVersion: '2026-11-28T10:00:05.000Z' }, refused)).toBe(
+      false,
+    );
+    // A deployment that was taken and then failed is still ours.
+    const failedAfterStart = [
+      step('requested', 'r/shop/x:new'),
+      step('started', 'r/shop/x:new', { version: V, deploymentId: 'd1' }),
+      step('failed', 'r/shop/x:new', { deploymentId: 'd1' }),
+    ];
+    expect(stillOurs({ image: 'r/shop/x:new', changeVersion: V }, failedAfterStart)).toBe(true);
+  });
+});
