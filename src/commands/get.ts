@@ -230,9 +230,9 @@ export async function get(options: GetOptions, ctx: CommandContext): Promise<num
     offeredDates: dates,
     repositories,
   };
-  // Not re-validated with ajv here (compiling the schema costs ~85 ms a run): every field was
-  // checked where it entered (names, tags and digests by the catalog's own patterns, dates by
-  // plausibleCreated), and the tests parse every catalog get writes with parseCatalog.
+  // Not re-validated against the schema here: every field was checked where it entered (names,
+  // tags and digests by the catalog's own patterns, dates by plausibleCreated), and the tests parse
+  // every catalog get writes with parseCatalog.
   await writeJsonAtomic(settings.catalogFile, catalog);
 
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -74,14 +74,14 @@ export async function undo(raw: Record<string, unknown>, ctx: CommandContext): P
     ...(concurrency ? { concurrency } : {}),
     changeCause: `undo of the rollback to ${source.data.date}`,
   });
-  const now = target.record();
+  const connected = target.record();
   if (
-    now.kind === 'kubernetes' &&
+    connected.kind === 'kubernetes' &&
     source.data.target.kind === 'kubernetes' &&
-    now.server !== source.data.target.server
+    connected.server !== source.data.target.server
   )
     logger.warn(
-      `the journal was written for the cluster at ${source.data.target.server}; the kubeconfig points at ${now.server}`,
+      `the journal was written for the cluster at ${source.data.target.server}; the kubeconfig points at ${connected.server}`,
     );
   logger.info(
     `undoing the rollback of ${source.data.group} to ${source.data.date}: ${source.data.apps.length} app(s), ${target.where} (${target.credentials})`,

@@ -1,5 +1,4 @@
-import Ajv from 'ajv';
-import schema from './journal.schema.json';
+import validateJournalSchema from '../generated/journal-validator';
 import { InputError } from '../errors';
 import type { TargetRecord } from '../targets/target';
 
@@ -68,14 +67,12 @@ export interface JournalData {
   apps: JournalApp[];
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined;
-
 /** A parsed journal of either version, checked, as version 2. */
 export function validateJournal(value: unknown, source: string): JournalData {
   const upgraded = isVersion1(value) ? fromVersion1(value, source) : value;
-  validator ??= new Ajv({ allErrors: true, strict: true }).compile(schema);
-  if (!validator(upgraded)) {
-    const first = validator.errors?.[0];
+  // Compiled from journal.schema.json at build time (scripts/validators.js).
+  if (!validateJournalSchema(upgraded)) {
+    const first = validateJournalSchema.errors?.[0];
     const { format, version } = (value ?? {}) as { format?: unknown; version?: unknown };
     if (format === JOURNAL_FORMAT && version !== 1 && version !== JOURNAL_VERSION)
       throw new InputError(`${source} is a rollback journal of version ${String(version)}`, {

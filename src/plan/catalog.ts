@@ -1,5 +1,4 @@
-import Ajv from 'ajv';
-import schema from './catalog.schema.json';
+import validateCatalogSchema from '../generated/catalog-validator';
 import { InputError } from '../errors';
 import { quote } from '../util/quote';
 import { parseServiceUrl } from '../util/service-url';
@@ -51,8 +50,6 @@ export interface Catalog {
   repositories: CatalogRepository[];
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined;
-
 /** Validate a parsed value as a catalog; `source` names it in the error (a file path). */
 export function validateCatalog(value: unknown, source: string): Catalog {
   const { format, version } = (value ?? {}) as { format?: unknown; version?: unknown };
@@ -63,9 +60,9 @@ export function validateCatalog(value: unknown, source: string): Catalog {
       { hint: 'create it again with `rollback get` of this version' },
     );
   }
-  validator ??= new Ajv({ allErrors: true, strict: true }).compile(schema);
-  if (!validator(value)) {
-    const first = validator.errors?.[0];
+  // Compiled from catalog.schema.json at build time (scripts/validators.js).
+  if (!validateCatalogSchema(value)) {
+    const first = validateCatalogSchema.errors?.[0];
     const where = first?.instancePath || '(top level)';
     throw new InputError(
       `${source} is not a valid rollback catalog: ${where} ${first?.message ?? 'is invalid'}`,

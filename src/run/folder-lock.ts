@@ -111,12 +111,12 @@ export function lockFolder(
       // Its process is gone (or the file is unreadable junk of a crash): the lock is stale.
       try {
         unlinkSync(file);
-      } catch (err) {
+      } catch (unlinkErr) {
         // Gone already: someone else broke it first, and the next attempt decides. Anything else
         // (a folder turned read-only) is a stale lock that cannot be broken here.
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        if ((unlinkErr as NodeJS.ErrnoException).code !== 'ENOENT')
           throw new FileSystemError(
-            `cannot break the stale lock ${file}: ${describeFileError(err)}; nothing was changed`,
+            `cannot break the stale lock ${file}: ${describeFileError(unlinkErr)}; nothing was changed`,
             { hint: fix },
           );
       }

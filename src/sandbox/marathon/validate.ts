@@ -1,10 +1,13 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import rawSchema from './schema/AppDefinition.1.7.json';
+import type { ErrorObject } from 'ajv';
+import validateAppDefinitionSchema from '../../generated/marathon-app-validator';
+
+export { isTimestamp } from './formats';
 
 /**
  * Checks app definitions the way Marathon's API does, as far as a client can tell: against Marathon's
- * own JSON Schema (releases/1.7), plus the few API rules the schema does not express. The reply is a
- * Marathon error body (§8 of the reference sheet), so a client meets the same 422s it would meet live.
+ * own JSON Schema (releases/1.7, repaired; compiled at build time by scripts/generate-validators.js),
+ * plus the few API rules the schema does not express. The reply is a Marathon error body (§8 of the
+ * reference sheet), so a client meets the same 422s it would meet live.
  */
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -30,73 +33,6 @@ const SEGMENT_TEXT =
 const RESERVED_LAST_SEGMENTS = new Set(['restart', 'tasks', 'versions', '.', '..']);
 const CMD_ARGS_CONTAINER = "AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'.";
 
-/**
- * The schema as shipped has defects that ajv's strict mode rightly reports (see schema/README.md).
- * They are repaired here, in memory, so that strict mode stays on for everything else; the fields of
- * later releases are added.
- */
-function repairedSchema(): Record<string, unknown> {
-  const schema = structuredClone(rawSchema) as unknown as {
-    properties: Record<string, Record<string, unknown>>;
-  };
-  const props = schema.properties;
-  const executorResources = props['executorResources']!;
-  executorResources['properties'] = {
-    cpus: executorResources['cpus'],
-    mem: executorResources['mem'],
-    disk: executorResources['disk'],
-  };
-  delete executorResources['cpus'];
-  delete executorResources['mem'];
-  delete executorResources['disk'];
-  const hcItems = props['healthChecks']!['items'] as { properties: Record<string, Record<string, unknown>> };
-  const command = hcItems.properties['command']!;
-  Object.assign(command, command['items']);
-  delete command['items'];
-  const residency = (props['residency']!['properties'] as Record<string, Record<string, unknown>>) ?? {};
-  for (const field of Object.values(residency)) delete field['additionalProperties'];
-  // Fields Marathon 1.8-1.11 added (master RAML v2/types/app.raml, appContainer.raml). Without them a
-  // definition from a current cluster would silently lose e.g. `role` on the next merge. Type-checked only.
-  props['tty'] = { type: 'boolean' };
-  props['role'] = { type: 'string', minLength: 1 };
-  props['check'] = { type: 'object' };
-  props['resourceLimits'] = { type: 'object' };
-  (props['container']!['properties'] as Record<string, unknown>)['linuxInfo'] = { type: 'object' };
-  // The unversioned "http://json-schema.org/schema#" is draft-04 in practice; nothing in the file needs a
-  // draft-04-only keyword, so ajv's default draft-07 vocabulary reads it the same way.
-  delete (schema as Record<string, unknown>)['$schema'];
-  return schema as unknown as Record<string, unknown>;
-}
-
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (compiled) return compiled;
-  const ajv = new Ajv({
-    allErrors: true,
-    verbose: true, // errors carry the data: an integer field given 1.5 is `error.expected.int`
-    // Marathon ignores keys it does not know (issue #1631, forward compatibility), at every level; the
-    // schema says `additionalProperties: false`. Removing them is exactly "ignored".
-    removeAdditional: true,
-    strict: true,
-    // `not: {allOf: [{required: [cmd]}, {required: [args]}]}` is the draft-04 idiom for "not both".
-    strictRequired: false,
-    // constraints are [field, operator] or [field, operator, value]: a tuple with an optional third item.
-    strictTuples: false,
-  });
-  ajv.addFormat('date-time', isTimestamp);
-  compiled = ajv.compile(repairedSchema());
-  return compiled;
-}
-
-/** ISO-8601 with an offset, as Marathon's Timestamp parser accepts. */
-export function isTimestamp(value: string): boolean {
-  return (
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/.test(value) &&
-    !Number.isNaN(Date.parse(value))
-  );
-}
-
 /** Marathon reads `null` as "absent" for every optional field (and its own schema tests strip them too). */
 export function withoutNulls(value: Json): Json {
   if (Array.isArray(value)) return value.map(withoutNulls);
@@ -118,20 +54,34 @@ function marathonPath(instancePath: string, extra?: string): string {
   return out === '' ? '/' : out;
 }
 
-function playTypeError(err: ErrorObject): string {
+/** The value at an error's `instancePath` (a JSON Pointer) in `root`. */
+function valueAt(root: Json, instancePath: string): Json | undefined {
+  let value: Json | undefined = root;
+  for (const part of instancePath.split('/').slice(1)) {
+    if (value === null || typeof value !== 'object') return undefined;
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    value = Array.isArray(value) ? value[Number(key)] : value[key];
+  }
+  return value;
+}
+
+/** `checked` is the definition as it was before the check removed unknown keys from it. */
+function playTypeError(err: ErrorObject, checked: Json): string {
   const expected = String((err.params as { type?: string }).type);
   if (expected === 'integer')
-    return typeof err.data === 'number' ? 'error.expected.int' : 'error.expected.jsnumber';
+    return typeof valueAt(checked, err.instancePath) === 'number'
+      ? 'error.expected.int'
+      : 'error.expected.jsnumber';
   return `error.expected.js${expected}`;
 }
 
 type Classified = { kind: 'json' | 'validation'; path: string; message: string };
 
-function classify(err: ErrorObject): Classified | undefined {
+function classify(err: ErrorObject, checked: Json): Classified | undefined {
   const params = err.params as Record<string, unknown>;
   switch (err.keyword) {
     case 'type':
-      return { kind: 'json', path: marathonPath(err.instancePath), message: playTypeError(err) };
+      return { kind: 'json', path: marathonPath(err.instancePath), message: playTypeError(err, checked) };
     case 'required':
       return {
         kind: 'json',
@@ -242,11 +192,10 @@ export function checkAppDefinition(candidate: JsonObject): CheckResult {
   const clean = withoutNulls(candidate) as JsonObject;
   delete clean['version'];
   delete clean['versionInfo'];
-  const validate = validator();
   const items: Classified[] = [];
-  if (!validate(clean)) {
-    for (const err of validate.errors ?? []) {
-      const item = classify(err);
+  if (!validateAppDefinitionSchema(clean)) {
+    for (const err of validateAppDefinitionSchema.errors ?? []) {
+      const item = classify(err, candidate);
       if (item) items.push(item);
     }
   }
