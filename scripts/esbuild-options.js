@@ -14,11 +14,23 @@ module.exports = {
   format: 'cjs',
   minify: true,
   // axios's Node build imports form-data (and with it mime-db) for multipart uploads we never make.
-  alias: { 'form-data': './scripts/stubs/form-data.js' },
+  alias: { 'form-data': './scripts/stubs/form-data.js', debug: './scripts/stubs/debug.js' },
   plugins: [
     {
-      name: 'kubernetes-unused',
+      name: 'unused-parts',
       setup(build) {
+        // axios's browser adapters (xhr, fetch): never chosen on Node.
+        build.onResolve({ filter: /^\.\/(xhr|fetch)\.js$/ }, (args) =>
+          /[\\/]axios[\\/]lib[\\/]adapters$/.test(args.resolveDir)
+            ? {
+                path: path.join(
+                  __dirname,
+                  'stubs',
+                  args.path === './xhr.js' ? 'axios-xhr-adapter.js' : 'axios-fetch-adapter.js',
+                ),
+              }
+            : undefined,
+        );
         build.onResolve(
           { filter: /^(node-fetch|socks-proxy-agent|hpagent)$|_auth\.js$|gen\/index\.js$/ },
           (args) => {

@@ -1,4 +1,5 @@
 import type { CommandContext } from './context';
+import { runUntilStopped } from './sandbox';
 import { dayIn } from '../plan/days';
 import { startKubernetesStoryWorld } from '../sandbox/kubernetes-world';
 import { STORY_REPOSITORIES } from '../sandbox/story';
@@ -38,12 +39,5 @@ export async function sandboxKubernetes(
   say(`  kubectl rollout history deploy/api -n dev`);
   say(`  ${helper} undo --journal /tmp/rbk/rollback-journal.json`);
   say('');
-  say('Press Ctrl-C to stop.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await world.stop();
-  ctx.stderr.write('sandbox stopped\n');
-  return 0;
+  return runUntilStopped(ctx, say, world.stop);
 }

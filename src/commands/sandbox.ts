@@ -48,12 +48,21 @@ export async function sandbox(options: SandboxOptions, ctx: CommandContext): Pro
   );
   say(`  curl -s ${world.marathon.url}/v2/apps | head -c 400`);
   say('');
+  return runUntilStopped(ctx, say, world.stop);
+}
+
+/** Keeps the servers up until Ctrl-C (or SIGTERM), then stops them. */
+export async function runUntilStopped(
+  ctx: CommandContext,
+  say: (s?: string) => void,
+  stop: () => Promise<void>,
+): Promise<number> {
   say('Press Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await world.stop();
+  await stop();
   ctx.stderr.write('sandbox stopped\n');
   return 0;
 }

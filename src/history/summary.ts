@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { dockerImageOf, type MarathonApp } from '../marathon/answers';
+import { dockerImageOf, STATE_FIELDS, type MarathonApp } from '../marathon/answers';
 
 /**
  * One stored version of an app, reduced to what history needs: the image it ran, its instance
@@ -20,23 +20,8 @@ export interface VersionSummary {
   entries: { env: Record<string, string>; secrets: Record<string, string> };
 }
 
-/** Fields that are not part of the definition, or that history compares on its own. */
-const NOT_COMPARED = new Set([
-  'version',
-  'versionInfo',
-  'instances',
-  'tasks',
-  'tasksStaged',
-  'tasksRunning',
-  'tasksHealthy',
-  'tasksUnhealthy',
-  'deployments',
-  'readinessCheckResults',
-  'lastTaskFailure',
-  'taskStats',
-  'tasksStats',
-  'counts',
-]);
+/** Fields that are not part of the definition, or (instances) that history compares on its own. */
+const NOT_COMPARED = new Set([...STATE_FIELDS, 'instances']);
 
 /** JSON with sorted keys: the same definition always hashes the same, however it was serialised. */
 export function canonical(value: unknown): string {

@@ -56,6 +56,27 @@ export interface DeployResult {
   version?: string;
 }
 
+/**
+ * Fields Marathon answers beside an app's definition that describe its state (or, `version` and
+ * `versionInfo`, which version it is): not part of what the app is, never sent back (a `version`
+ * would turn a PUT into a rollback, or a 422).
+ */
+export const STATE_FIELDS: readonly string[] = [
+  'version',
+  'versionInfo',
+  'tasks',
+  'tasksStaged',
+  'tasksRunning',
+  'tasksHealthy',
+  'tasksUnhealthy',
+  'deployments',
+  'readinessCheckResults',
+  'lastTaskFailure',
+  'taskStats',
+  'tasksStats',
+  'counts',
+];
+
 export const APP_ID = /^(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)+$/;
 
 export function assertAppId(id: string): void {

@@ -11,7 +11,7 @@ import { readHistories } from '../history/read';
 import { keyedHash, summarize } from '../history/summary';
 import { RollbackFailedError } from '../errors';
 import type { Logger } from '../util/log';
-import { configVersionOf, dockerImageOf, type MarathonApp } from './answers';
+import { configVersionOf, dockerImageOf, STATE_FIELDS, type MarathonApp } from './answers';
 import type { MarathonTarget } from './auth';
 import { AppLockedError, AppNotFoundError, AppRecreatedError, type MarathonClient } from './client';
 import { displayVersion } from './image';
@@ -157,30 +157,13 @@ export function createMarathonTarget(options: MarathonTargetOptions): Target {
   };
 }
 
-/** Fields of a stored version that describe its state, or would turn a PUT into a rollback (422). */
-const NOT_SENT = [
-  'version',
-  'versionInfo',
-  'tasks',
-  'tasksStaged',
-  'tasksRunning',
-  'tasksHealthy',
-  'tasksUnhealthy',
-  'deployments',
-  'readinessCheckResults',
-  'lastTaskFailure',
-  'taskStats',
-  'tasksStats',
-  'counts',
-];
-
 /** A stored version as a definition to PUT back: its fields, today's instances unless --with-scale. */
 export function definitionToSend(
   stored: MarathonApp,
   instances: number | undefined,
 ): Record<string, unknown> {
   const definition: Record<string, unknown> = { ...stored };
-  for (const field of NOT_SENT) delete definition[field];
+  for (const field of STATE_FIELDS) delete definition[field];
   if (instances !== undefined) definition.instances = instances;
   return definition;
 }

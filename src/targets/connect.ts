@@ -1,9 +1,6 @@
 import type { CommandContext } from '../commands/context';
 import { UsageError } from '../errors';
 import type { TlsOptions } from '../http/client';
-import { createKubernetesClient } from '../kubernetes/client';
-import { kubeAccess } from '../kubernetes/kubeconfig';
-import { createKubernetesTarget } from '../kubernetes/target';
 import { normalizeGroup } from '../marathon/answers';
 import type { MarathonTarget } from '../marathon/auth';
 import { createMarathonClient, marathonBaseUrl } from '../marathon/client';
@@ -91,6 +88,12 @@ export async function connectTarget(
   options: ConnectOptions,
 ): Promise<Target> {
   if (spec.kind === 'kubernetes') {
+    // Loaded only for Kubernetes: its kubeconfig loader is an ES module a Marathon user never needs.
+    const [{ kubeAccess }, { createKubernetesClient }, { createKubernetesTarget }] = await Promise.all([
+      import('../kubernetes/kubeconfig'),
+      import('../kubernetes/client'),
+      import('../kubernetes/target'),
+    ]);
     const access = await kubeAccess(ctx.env, spec.context);
     if (options.tls.insecure) logger.warn(insecureWarning(access.server, ...(options.alsoInsecure ?? [])));
     const client = createKubernetesClient(access, {
