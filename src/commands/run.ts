@@ -14,7 +14,7 @@ import {
   summaryLine,
   type RollbackResult,
 } from '../plan/rollback-report';
-import { ownChangesInFlight } from '../rollout/rollout';
+import { changesInFlight } from '../rollout/rollout';
 import { tagFilter } from '../registry/tags';
 import { applyPlan, type ChangingApp } from '../run/apply';
 import { discoverEnvironment, type Environment } from '../run/environment';
@@ -238,8 +238,7 @@ async function lockedApps(
     toDeploy.map(async (a) => {
       const w = byId.get(a.id)!;
       const steps = environment.resumed.get(a.id)?.previous.steps ?? [];
-      const ours = await ownChangesInFlight(w, steps, target);
-      return { id: a.id, deployments: w.busy.filter((d) => !ours.includes(d)) };
+      return { id: a.id, deployments: (await changesInFlight(w, steps, target)).theirs };
     }),
   );
   return locked.filter((a) => a.deployments.length > 0);

@@ -166,7 +166,8 @@ export function createKubernetesTarget(options: KubernetesTargetOptions): Target
       );
     },
 
-    async changesOfVersion() {
+    async changesInFlight() {
+      // A rollout is watched through the object's generation, never held as a lock.
       return [];
     },
 

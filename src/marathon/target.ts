@@ -138,11 +138,11 @@ export function createMarathonTarget(options: MarathonTargetOptions): Target {
       };
     },
 
-    async changesOfVersion(workload, version) {
+    async changesInFlight(workload) {
       const list = await client.deployments();
       return list
-        .filter((d) => d.affectedApps.includes(workload.id) && d.version === version)
-        .map((d) => d.id);
+        .filter((d) => d.affectedApps.includes(workload.id))
+        .map((d) => ({ id: d.id, ...(d.version ? { version: d.version } : {}) }));
     },
 
     watch(request) {

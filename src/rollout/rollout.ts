@@ -166,7 +166,7 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
 
   // With a definition to put back, the same image is not the same app: its configuration differs.
   if (current === item.to && !item.definition) {
-    const ours = await ownChangesInFlight(workload, steps(), target);
+    const { ours } = await changesInFlight(workload, steps(), target);
     if (ours.length > 0) {
       // Our own change from a run that was stopped (or this one, resumed): finish watching it.
       logger.status(item.label, `already on ${displayVersion(item.to)}, waiting for deployment ${ours[0]}`);
@@ -240,11 +240,13 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
       return fail((err as Error).message, false, { unreachable: err instanceof UnavailableError });
     // Our own earlier deployment of this app (e.g. one that hangs) may be cancelled without asking;
     // anybody else's only with --force.
-    const ours = await ownChangesInFlight(workload, earlierSteps, target);
-    if (err.changeIds.length === 0 || !err.changeIds.every((id) => ours.includes(id)))
-      return fail(`${err.message} (${err.hint})`, false);
+    // The workload was read before the answer: the changes the answer names are the ones to judge.
+    const held = { ...workload, busy: err.changeIds };
+    const { ours, theirs } = await changesInFlight(held, earlierSteps, target);
+    if (err.changeIds.length === 0 || theirs.length > 0) return fail(`${err.message} (${err.hint})`, false);
     try {
-      receipt = await change(target, workload, item, true);
+      // Cancelling only our own; with none left (it finished meanwhile) the plain request goes.
+      receipt = await change(target, workload, item, ours.length > 0);
     } catch (again) {
       if (again instanceof ChangeUncertainError)
         return afterUncertainChange(again, item, options, fail, watchToEnd);
@@ -267,23 +269,34 @@ function change(target: Target, workload: Workload, item: RolloutItem, force: bo
     : target.changeImage(workload, item.to, { force });
 }
 
-/** The changes in flight on the workload that this journal's steps started. */
-export async function ownChangesInFlight(
+export interface InFlight {
+  /** Changes this journal's steps started (a run that was stopped, or this one). */
+  ours: string[];
+  /** Changes of someone else. */
+  theirs: string[];
+}
+
+/**
+ * The changes holding the workload now, split by whose they are. Read afresh, not from the
+ * workload as read earlier: a deployment that finished in between holds nothing, and one whose
+ * version can no longer be read must not be taken for a colleague's lock.
+ */
+export async function changesInFlight(
   workload: Workload,
   steps: Parameters<typeof isOwnChange>[2],
   target: Target,
-): Promise<string[]> {
-  if (workload.busy.length === 0 || steps.length === 0) return [];
-  const versions = workload.changeVersion
-    ? await target.changesOfVersion(workload, workload.changeVersion)
-    : [];
-  return workload.busy.filter((id) =>
-    isOwnChange(
-      { id, ...(versions.includes(id) ? { version: workload.changeVersion } : {}) },
-      workload,
-      steps,
-    ),
-  );
+): Promise<InFlight> {
+  if (workload.busy.length === 0) return { ours: [], theirs: [] };
+  const ours: string[] = [];
+  const theirs: string[] = [];
+  for (const change of await target.changesInFlight(workload)) {
+    // Only a change that deploys the version the workload shows can be judged by that version.
+    const version = change.version === workload.changeVersion ? change.version : undefined;
+    const own =
+      steps.length > 0 && isOwnChange({ id: change.id, ...(version ? { version } : {}) }, workload, steps);
+    (own ? ours : theirs).push(change.id);
+  }
+  return { ours, theirs };
 }
 
 /**

@@ -9,6 +9,11 @@ import type { VersionSummary } from '../history/summary';
  * the tree.
  */
 
+export interface ChangeInFlight {
+  id: string;
+  version?: string;
+}
+
 export interface Workload {
   /** Marathon app id, or `deployment/api` on Kubernetes. */
   id: string;
@@ -101,8 +106,11 @@ export interface Target {
     to: { version: string; withScale: boolean },
     options: { force: boolean },
   ): Promise<ChangeReceipt>;
-  /** Which of the changes holding a workload are the given version's (our own, from a run that stopped). */
-  changesOfVersion(workload: Workload, version: string): Promise<string[]>;
+  /**
+   * The changes holding the workload now, read afresh (a change listed when the workload was read
+   * may have finished since), each with the version it deploys when the target says.
+   */
+  changesInFlight(workload: Workload): Promise<ChangeInFlight[]>;
   watch(request: WatchRequest): Promise<WatchOutcome>;
   /**
    * The stored versions of each workload (what ran when), and each workload as it is now in the
