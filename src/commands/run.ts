@@ -14,7 +14,7 @@ import {
   summaryLine,
   type RollbackResult,
 } from '../plan/rollback-report';
-import { changesInFlight } from '../rollout/rollout';
+import { changesInFlight } from '../rollout/in-flight';
 import { tagFilter } from '../registry/tags';
 import { applyPlan, type ChangingApp } from '../run/apply';
 import { discoverEnvironment, type Environment } from '../run/environment';

@@ -1,7 +1,7 @@
 import { UnavailableError } from '../errors';
 import { createLimiter } from '../http/limiter';
 import type { Journal, StepAction } from '../journal/journal';
-import { isOwnChange, stillOurs } from '../journal/ownership';
+import { stillOurs } from '../journal/ownership';
 import { displayVersion } from '../marathon/image';
 import {
   ChangeUncertainError,
@@ -12,6 +12,8 @@ import {
   type Workload,
 } from '../targets/target';
 import type { Logger } from '../util/log';
+import { changesInFlight } from './in-flight';
+import { afterUncertainChange } from './lost-answer';
 
 /**
  * Put a set of apps on new images: at most `concurrency` at once, each change journaled before it
@@ -267,70 +269,4 @@ function change(target: Target, workload: Workload, item: RolloutItem, force: bo
   return item.definition
     ? target.changeDefinition(workload, item.definition, { force })
     : target.changeImage(workload, item.to, { force });
-}
-
-export interface InFlight {
-  /** Changes this journal's steps started (a run that was stopped, or this one). */
-  ours: string[];
-  /** Changes of someone else. */
-  theirs: string[];
-}
-
-/**
- * The changes holding the workload now, split by whose they are. Read afresh, not from the
- * workload as read earlier: a deployment that finished in between holds nothing, and one whose
- * version can no longer be read must not be taken for a colleague's lock.
- */
-export async function changesInFlight(
-  workload: Workload,
-  steps: Parameters<typeof isOwnChange>[2],
-  target: Target,
-): Promise<InFlight> {
-  if (workload.busy.length === 0) return { ours: [], theirs: [] };
-  const ours: string[] = [];
-  const theirs: string[] = [];
-  for (const change of await target.changesInFlight(workload)) {
-    // Only a change that deploys the version the workload shows can be judged by that version.
-    const version = change.version === workload.changeVersion ? change.version : undefined;
-    const own =
-      steps.length > 0 && isOwnChange({ id: change.id, ...(version ? { version } : {}) }, workload, steps);
-    (own ? ours : theirs).push(change.id);
-  }
-  return { ours, theirs };
-}
-
-/**
- * The request may have been carried out: say what the app runs now instead of guessing. On our
- * image with a version stamped after we asked, it is our change in flight: watch it.
- */
-async function afterUncertainChange(
-  err: ChangeUncertainError,
-  item: RolloutItem,
-  options: RolloutOptions,
-  fail: (message: string, changed: boolean, extra?: Partial<RolloutOutcome>) => Promise<RolloutOutcome>,
-  watchToEnd: (changeId: string, changed: boolean) => Promise<RolloutOutcome>,
-): Promise<RolloutOutcome> {
-  let now: Workload;
-  try {
-    now = await options.target.read(item.appId);
-  } catch (readErr) {
-    return fail(`${err.message}; reading it back failed too: ${(readErr as Error).message}`, false);
-  }
-  if (now.image !== item.to || !stillOurs(now, options.journal.app(item.appId).steps))
-    return fail(
-      `${err.message}; it runs ${now.image ?? 'no Docker image'} (not changed)`,
-      false,
-      now.image ? { now: now.image } : {},
-    );
-  options.logger.warn(`${item.appId}: ${err.message}; read back: it runs ${item.to}, watching it`);
-  const changeId = now.busy[0] ?? '';
-  await options.journal.record(item.appId, {
-    action: options.action,
-    outcome: 'started',
-    image: item.to,
-    ...(changeId ? { deploymentId: changeId } : {}),
-    ...(now.changeVersion ? { version: now.changeVersion } : {}),
-    message: 'read back after a lost answer',
-  });
-  return watchToEnd(changeId, true);
 }

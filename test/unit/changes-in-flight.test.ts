@@ -1,5 +1,5 @@
 import type { JournalStep } from '../../src/journal/format';
-import { changesInFlight } from '../../src/rollout/rollout';
+import { changesInFlight } from '../../src/rollout/in-flight';
 import type { ChangeInFlight, Target, Workload } from '../../src/targets/target';
 
 /**
