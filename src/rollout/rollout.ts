@@ -168,17 +168,15 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
 
   // With a definition to put back, the same image is not the same app: its configuration differs.
   if (current === item.to && !item.definition) {
-    const { ours } = await changesInFlight(workload, steps(), target);
+    const { ours, theirs } = await changesInFlight(workload, steps(), target);
     if (ours.length > 0) {
       // Our own change from a run that was stopped (or this one, resumed): finish watching it.
       logger.status(item.label, `already on ${displayVersion(item.to)}, waiting for deployment ${ours[0]}`);
       return watchToEnd(ours[0]!, false);
     }
     // Nothing of ours to do. A deployment someone else runs on it is theirs to watch.
-    const theirs = workload.busy.length
-      ? ` (deployment ${workload.busy.join(', ')} of someone else still running)`
-      : '';
-    logger.status(item.label, `already on ${displayVersion(item.to)}${theirs}`);
+    const running = theirs.length ? ` (deployment ${theirs.join(', ')} of someone else still running)` : '';
+    logger.status(item.label, `already on ${displayVersion(item.to)}${running}`);
     await journal.record(item.appId, { action: options.action, outcome: 'no-op', image: item.to });
     return { ...base, changed: false, ok: true, deploymentRunning: false, now: item.to };
   }
