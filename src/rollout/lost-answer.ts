@@ -1,6 +1,6 @@
+import { stillOurs } from '../journal/ownership';
 import type { ChangeUncertainError, Workload } from '../targets/target';
 import type { RolloutItem, RolloutOptions, RolloutOutcome } from './rollout';
-import { stillOurs } from '../journal/ownership';
 
 /**
  * The request may have been carried out: say what the app runs now instead of guessing. On our

@@ -240,7 +240,7 @@ async function rollOutOne(item: RolloutItem, options: RolloutOptions): Promise<R
       return fail((err as Error).message, false, { unreachable: err instanceof UnavailableError });
     // Our own earlier deployment of this app (e.g. one that hangs) may be cancelled without asking;
     // anybody else's only with --force.
-    // The workload was read before the answer: the changes the answer names are the ones to judge.
+    // The answer says the app is held, whatever it showed when read: ask afresh whose changes hold it.
     const held = { ...workload, busy: err.changeIds };
     const { ours, theirs } = await changesInFlight(held, earlierSteps, target);
     if (err.changeIds.length === 0 || theirs.length > 0) return fail(`${err.message} (${err.hint})`, false);
